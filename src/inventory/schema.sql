@@ -1,0 +1,105 @@
+-- rdbscope inventory schema, version 1.
+-- One SQLite file holds any number of snapshots (a backup a day, every shard of a cluster).
+-- A snapshot is complete only when snapshots.status = 'complete'; readers and views look at complete ones only.
+
+CREATE TABLE IF NOT EXISTS meta (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS snapshots (
+  id             INTEGER PRIMARY KEY,
+  label          TEXT,                 -- --label, or the file's base name
+  source         TEXT NOT NULL,        -- the path given (or '-' for stdin)
+  file_size      INTEGER,              -- bytes of the file as given (compressed size for .gz)
+  sha256         TEXT,                 -- of the file as given, when read from a file
+  magic          TEXT,                 -- 'REDIS' or 'VALKEY'
+  rdb_version    INTEGER,
+  writer         TEXT,                 -- e.g. 'redis 7.0.15', 'valkey 8.0.1', from redis-ver / valkey-ver
+  ctime          INTEGER,              -- dump creation time (aux ctime), seconds since the epoch
+  used_mem       INTEGER,              -- aux used-mem: the server's used_memory when it wrote the dump
+  repl_id        TEXT,                 -- aux repl-id: the server's replication id
+  aux_json       TEXT,                 -- every aux field as a JSON object (binary values base64 with a 'base64:' prefix)
+  memory_model   TEXT,                 -- the memory model used to estimate keys.memory
+  started_at     TEXT NOT NULL,        -- ISO 8601 UTC
+  finished_at    TEXT,
+  status         TEXT NOT NULL,        -- 'loading', 'complete', 'failed'
+  error          TEXT,                 -- the one-line error when status = 'failed'
+  key_count      INTEGER,              -- keys in the dump (set when complete)
+  memory_total   INTEGER,              -- sum of keys.memory (set when complete)
+  checksum       TEXT                  -- 'ok', 'absent', 'disabled', 'skipped'
+);
+
+CREATE TABLE IF NOT EXISTS keys (
+  snapshot_id         INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  db                  INTEGER NOT NULL,
+  key                 BLOB NOT NULL,    -- the exact key bytes
+  key_text            TEXT,             -- the key as text when it is valid UTF-8, else NULL
+  type                TEXT NOT NULL,    -- string list set zset hash stream module
+  encoding            TEXT NOT NULL,    -- int embstr raw listpack ziplist zipmap quicklist linkedlist intset hashtable skiplist stream <module>
+  length              INTEGER NOT NULL, -- STRLEN or element count
+  memory              INTEGER NOT NULL, -- estimated MEMORY USAGE bytes on the writing server
+  rdb_bytes           INTEGER NOT NULL, -- bytes the key takes in the dump
+  expires_at          INTEGER,          -- absolute expiry, ms since the epoch, NULL = no TTL
+  idle_s              INTEGER,          -- LRU idle seconds (when the dump has them)
+  freq                INTEGER,          -- LFU counter (when the dump has them)
+  slot                INTEGER NOT NULL, -- cluster hash slot (CRC16 of the key or its {hash tag}, mod 16384)
+  largest_element     INTEGER NOT NULL, -- bytes of the largest element
+  field_ttls          INTEGER NOT NULL DEFAULT 0, -- hash fields with their own TTL
+  min_field_expires_at INTEGER,         -- earliest hash field expiry, ms since the epoch
+  pattern             TEXT,             -- inferred key family, e.g. 'session:{uuid}'
+  compress_ratio      REAL,             -- measured deflate ratio (original/compressed) on a sample, for values > 1 KB
+  module              TEXT              -- module type name for module values
+);
+
+CREATE TABLE IF NOT EXISTS functions (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  name        TEXT,
+  engine      TEXT,
+  code        TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS modules (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  name        TEXT NOT NULL,
+  version     INTEGER,
+  kind        TEXT NOT NULL,            -- 'aux' (module aux data) or 'value' (module-typed keys)
+  keys        INTEGER NOT NULL DEFAULT 0,
+  bytes       INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS dbs (
+  snapshot_id    INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  db             INTEGER NOT NULL,
+  keys           INTEGER NOT NULL,
+  expires        INTEGER NOT NULL,      -- keys with a TTL
+  memory         INTEGER NOT NULL,
+  resize_keys    INTEGER,               -- RESIZEDB hint, when present
+  resize_expires INTEGER,
+  PRIMARY KEY (snapshot_id, db)
+);
+
+-- Views over complete snapshots only.
+CREATE VIEW IF NOT EXISTS complete_keys AS
+  SELECT k.* FROM keys k JOIN snapshots s ON s.id = k.snapshot_id WHERE s.status = 'complete';
+
+CREATE VIEW IF NOT EXISTS memory_by_db AS
+  SELECT snapshot_id, db, COUNT(*) AS keys, SUM(memory) AS memory FROM complete_keys GROUP BY snapshot_id, db;
+
+CREATE VIEW IF NOT EXISTS memory_by_type AS
+  SELECT snapshot_id, type, COUNT(*) AS keys, SUM(memory) AS memory FROM complete_keys GROUP BY snapshot_id, type;
+
+CREATE VIEW IF NOT EXISTS memory_by_encoding AS
+  SELECT snapshot_id, type, encoding, COUNT(*) AS keys, SUM(memory) AS memory
+  FROM complete_keys GROUP BY snapshot_id, type, encoding;
+
+CREATE VIEW IF NOT EXISTS memory_by_pattern AS
+  SELECT snapshot_id, pattern, COUNT(*) AS keys, SUM(memory) AS memory,
+         SUM(expires_at IS NOT NULL) * 1.0 / COUNT(*) AS ttl_share
+  FROM complete_keys GROUP BY snapshot_id, pattern;
+
+CREATE VIEW IF NOT EXISTS keys_without_ttl AS
+  SELECT * FROM complete_keys WHERE expires_at IS NULL;
+
+CREATE VIEW IF NOT EXISTS biggest_keys AS
+  SELECT * FROM complete_keys ORDER BY memory DESC;
