@@ -149,6 +149,11 @@ export interface RdbHandler {
    * integer-encoded and short strings, for any string when values were requested; otherwise null.
    */
   stringValue?(len: number, value: Scalar | null): void;
+  /**
+   * For strings of over 1 KiB when the parser was given `sampleBytes`: the first `sampleBytes` bytes of the value
+   * (decompressed), for measuring compressibility without holding the whole value. Called before stringValue.
+   */
+  stringSample?(sample: Uint8Array): void;
   listItem?(v: Scalar): void;
   setMember?(v: Scalar): void;
   zsetMember?(member: Scalar, score: number): void;
