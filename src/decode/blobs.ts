@@ -17,8 +17,16 @@ export class BlobError extends Error {
   }
 }
 
-function intLen(v: number | bigint): number {
-  return String(v).length;
+/** Decimal digits (and sign) of an integer, without building the string. */
+export function intLen(v: number | bigint): number {
+  if (typeof v === 'bigint') return v.toString().length;
+  let n = v < 0 ? 2 : 1;
+  let a = Math.abs(v);
+  while (a >= 10) {
+    a = Math.floor(a / 10);
+    n++;
+  }
+  return n;
 }
 
 function u32(b: Uint8Array, p: number): number {

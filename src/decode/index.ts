@@ -30,7 +30,7 @@ export function parseFile(path: string, handler: RdbHandler, opts: ParseOptions 
   try {
     input = openInput(path);
   } catch (e) {
-    throw new RdbError(path, 0, `a readable file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new RdbError(path, 0, `expected a readable file (${(e as Error).message})`);
   }
   return run(input, handler, opts);
 }

@@ -1,3 +1,4 @@
+import { intLen } from './blobs.js';
 import { Crc64 } from './crc64.js';
 import { DecodeFault } from './errors.js';
 import { lzfDecompress, lzfMaxOutput } from './lzf.js';
@@ -283,6 +284,4 @@ export class ByteReader {
   }
 }
 
-export function decimalLength(v: number | bigint): number {
-  return String(v).length;
-}
+export const decimalLength = intLen;

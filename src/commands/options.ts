@@ -1,0 +1,26 @@
+import { MemoryEstimator, type MemoryModelName } from '../memory/index.js';
+import { UserError } from '../errors.js';
+
+export const MEMORY_MODELS = ['auto', 'redis-6.2', 'redis-7.0', 'redis-7.2', 'redis-7.4', 'redis-8', 'valkey-8.0', 'valkey-8.1', 'valkey-9'] as const;
+
+/** Options every command that reads a dump shares. */
+export const dumpInputOptions = {
+  'no-checksum': { type: 'boolean', default: false, describe: 'Do not verify the CRC-64 trailer' },
+  'memory-model': { choices: MEMORY_MODELS, default: 'auto' as const, describe: 'Memory model (auto: from the dump\'s writer version)' },
+} as const;
+
+export function estimatorFor(model: (typeof MEMORY_MODELS)[number]): MemoryEstimator {
+  return new MemoryEstimator({ model: model as MemoryModelName | 'auto' });
+}
+
+export function parseDb(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--db takes a database number, got ${String(v)}`);
+  return n;
+}
+
+/** The dump path as given; yargs turns a lone `-` (stdin) into an empty string. */
+export function inputPath(v: string | undefined): string {
+  return v === undefined || v === '' ? '-' : v;
+}

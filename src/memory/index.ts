@@ -1,0 +1,189 @@
+/**
+ * Memory estimator: for every key, the bytes `MEMORY USAGE key SAMPLES 0` reports on the server that wrote the
+ * dump (memoryCommand "usage" in object.c: objectComputeSize() + the key sds + the keyspace dictEntry), computed
+ * from the decoder's callbacks without materializing values. Totals compare the keyspace with the dump's
+ * `used-mem` aux field.
+ */
+import type { DumpSummary, KeyHeader, KeyRecord, Magic, RdbHandler, Scalar, BlobKind, StreamGroup,
+  StreamConsumer, StreamId, StreamPendingEntry, StreamMeta } from '../decode/model.js';
+import { sizeClass } from './jemalloc.js';
+import { sdsAlloc, sdsHdrSize, dictBuckets } from './cost.js';
+import { layoutFor, type Layout, type MemoryModelName } from './layout.js';
+import { ValueSizer } from './value.js';
+
+export type { MemoryModelName } from './layout.js';
+export { sizeClass } from './jemalloc.js';
+
+export interface MemoryTotals {
+  keys: number;
+  /** Sum of the per-key estimates (what MEMORY USAGE would sum to). */
+  datasetBytes: number;
+  /** Bucket arrays of the main keyspace dicts (one per db). */
+  mainDictBytes: number;
+  /** Expires dicts: one dictEntry per volatile key (the key sds is shared) plus their bucket arrays. */
+  expiresDictBytes: number;
+  /** The dump's used-mem aux field, or null when absent. */
+  usedMem: number | null;
+  /** usedMem minus the three sums above (server baseline, buffers, fragmentation of the dict...), or null. */
+  unexplained: number | null;
+  model: MemoryModelName;
+  verified: boolean;
+}
+
+function parseVersion(v: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(v);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/**
+ * Picks the model for the server that wrote the dump: from the `valkey-ver` / `redis-ver` aux fields, else from
+ * the RDB version (9: <= 6.2, 10: 7.0, 11: 7.2, 12: 7.4, >= 13 Redis 8 or a Valkey 9 `VALKEY` file).
+ */
+export function chooseModel(magic: 'REDIS' | 'VALKEY', rdbVersion: number, aux: ReadonlyMap<string, string>): MemoryModelName {
+  const vk = aux.get('valkey-ver');
+  if (vk !== undefined) {
+    const [maj, min] = parseVersion(vk);
+    if (maj >= 9) return 'valkey-9';
+    if (maj === 8 && min >= 1) return 'valkey-8.1';
+    if (maj === 8) return 'valkey-8.0';
+    // Valkey 7.2 is Redis 7.2.4 renamed.
+    return maj === 7 ? 'redis-7.2' : 'valkey-8.0';
+  }
+  if (magic === 'VALKEY') return 'valkey-9';
+  const rv = aux.get('redis-ver');
+  if (rv !== undefined) {
+    const [maj, min] = parseVersion(rv);
+    if (maj >= 8) return 'redis-8';
+    if (maj === 7 && min >= 4) return 'redis-7.4';
+    if (maj === 7 && min >= 2) return 'redis-7.2';
+    if (maj === 7) return 'redis-7.0';
+    if (maj > 0) return 'redis-6.2';
+  }
+  if (rdbVersion <= 9) return 'redis-6.2';
+  if (rdbVersion === 10) return 'redis-7.0';
+  if (rdbVersion === 11) return 'redis-7.2';
+  if (rdbVersion === 12) return 'redis-7.4';
+  return 'redis-8';
+}
+
+const DECODER = new TextDecoder();
+
+export class MemoryEstimator implements RdbHandler {
+  /** Estimate for the key whose endKey() was called last. */
+  lastKeyBytes = 0;
+  private readonly requested: MemoryModelName | 'auto';
+  private L: Layout;
+  private sizer: ValueSizer;
+  private magic: Magic = 'REDIS';
+  private readonly auxFields = new Map<string, string>();
+  private resolved = false;
+  private keyLen = 0;
+  private hasExpire = false;
+  // Totals.
+  private keys = 0;
+  private datasetBytes = 0;
+  private expires = 0;
+  private readonly dbKeys = new Map<number, [number, number]>();
+
+  constructor(opts: { model?: MemoryModelName | 'auto' } = {}) {
+    this.requested = opts.model ?? 'auto';
+    this.L = layoutFor(this.requested === 'auto' ? 'redis-7.0' : this.requested);
+    this.sizer = new ValueSizer(this.L);
+  }
+
+  get model(): MemoryModelName { return this.L.name; }
+  get verified(): boolean { return this.L.verified; }
+
+  header(magic: Magic, _version: number): void {
+    this.magic = magic;
+    this.rdbVersion = _version;
+  }
+  private rdbVersion = 0;
+
+  aux(name: string, value: Uint8Array): void {
+    if (name === 'redis-ver' || name === 'valkey-ver' || name === 'used-mem') this.auxFields.set(name, DECODER.decode(value));
+  }
+
+  /** Settles the model at the first key, when every aux field has been seen. */
+  private resolve(): void {
+    this.resolved = true;
+    if (this.requested !== 'auto') return;
+    const name = chooseModel(this.magic, this.rdbVersion, this.auxFields);
+    if (name !== this.L.name) { this.L = layoutFor(name); this.sizer = new ValueSizer(this.L); }
+  }
+
+  beginKey(h: KeyHeader): void {
+    if (!this.resolved) this.resolve();
+    this.keyLen = h.key.length;
+    this.hasExpire = h.expiresAtMs !== null;
+    this.sizer.begin();
+  }
+
+  stringValue(len: number, value: Scalar | null): void { this.sizer.string(len, value); }
+  listItem(v: Scalar): void { this.sizer.listItem(v); }
+  setMember(v: Scalar): void { this.sizer.setMember(v); }
+  zsetMember(member: Scalar, _score: number): void { this.sizer.zsetMember(member); }
+  hashField(field: Scalar, value: Scalar, expiresAtMs: number | null): void { this.sizer.hashField(field, value, expiresAtMs); }
+  blob(kind: BlobKind, bytes: number, _entries: number): void { this.sizer.blob(kind, bytes); }
+  quicklistNode(container: 'plain' | 'packed', bytes: number, _entries: number, _stored: number): void {
+    this.sizer.quicklistNode(container, bytes);
+  }
+  /** `masterId` (the node's rax key) is optional: when the decoder reports it, the rax node count is exact. */
+  streamNode(lpBytes: number, _entries: number, _deleted: number, _masterFields: number, masterId?: StreamId): void {
+    this.sizer.streamNode(lpBytes, masterId);
+  }
+  streamMeta(m: StreamMeta): void { this.sizer.streamMeta(m.length, m.firstId?.ms ?? null, m.lastId.ms); }
+  /** PEL entries (reported when values are requested) make the group PEL's rax node count exact. */
+  streamPending(p: StreamPendingEntry): void { this.sizer.streamPending(p.id); }
+  streamGroup(g: StreamGroup): void { this.sizer.streamGroup(g.pending); }
+  streamConsumer(c: StreamConsumer): void { this.sizer.streamConsumer(c.name.length, c.pending); }
+
+  endKey(rec: KeyRecord): void {
+    const L = this.L;
+    let bytes: number;
+    if (L.embeddedKey) {
+      // The key (and an 8-byte expire slot when it has a TTL) live in the robj allocation.
+      const extra = sdsHdrSize(this.keyLen) + this.keyLen + 1 + (this.hasExpire ? 8 : 0);
+      const embstr = rec.type === 'string';
+      const value = this.sizer.finish(rec.type, rec.fieldTtls, embstr ? extra : 0);
+      const embeddedInValue = embstr && value === sizeClass(L.robj + extra + 3 + Math.min(rec.length, L.embstrMax) + 1);
+      bytes = value + (embeddedInValue ? 0 : sizeClass(L.robj + extra) - L.robj) + L.keyEntry;
+    } else {
+      // memoryCommand: objectComputeSize() + sdsZmallocSize(key) + sizeof(dictEntry) + dictMetadataSize (0 unless
+      // cluster mode, which the dump does not tell).
+      bytes = this.sizer.finish(rec.type, rec.fieldTtls, 0) + sdsAlloc(this.keyLen) + L.keyEntry;
+    }
+    bytes = Math.round(bytes); // zset skiplist nodes use the expected (fractional) level cost
+    this.lastKeyBytes = bytes;
+    this.keys++;
+    this.datasetBytes += bytes;
+    if (this.hasExpire) this.expires++;
+    const db = this.dbKeys.get(rec.db);
+    if (db) { db[0]++; if (this.hasExpire) db[1]++; } else this.dbKeys.set(rec.db, [1, this.hasExpire ? 1 : 0]);
+  }
+
+  end(_summary: DumpSummary): void {
+    if (!this.resolved) this.resolve();
+  }
+
+  totals(): MemoryTotals {
+    let mainDictBytes = 0;
+    let expiresDictBytes = 0;
+    for (const [keys, expires] of this.dbKeys.values()) {
+      mainDictBytes += 8 * dictBuckets(keys);
+      expiresDictBytes += 8 * dictBuckets(expires) + this.L.dictEntry * expires;
+    }
+    const um = this.auxFields.get('used-mem');
+    const usedMem = um !== undefined && /^\d+$/.test(um) ? Number(um) : null;
+    return {
+      keys: this.keys,
+      datasetBytes: Math.round(this.datasetBytes),
+      mainDictBytes,
+      expiresDictBytes,
+      usedMem,
+      unexplained: usedMem === null ? null : usedMem - Math.round(this.datasetBytes) - mainDictBytes - expiresDictBytes,
+      model: this.L.name,
+      verified: this.L.verified,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Struct sizes (x86_64, LP64) and behaviours of each server version, as `objectComputeSize()` (object.c) and
+ * `memoryCommand()` "USAGE" add them up. Sources read: redis 6.2.16, 7.0.15, 7.2.6, 7.4.1 (src/server.h, dict.h,
+ * quicklist.h, stream.h, rax.h, t_zset.c, object.c) and valkey 8.0.1 / unstable (object.c, hashtable.h, server.h).
+ * Only redis-7.0 is checked against a live server (test/memory-accuracy.test.ts); the rest are best effort.
+ */
+export type MemoryModelName =
+  'redis-6.2' | 'redis-7.0' | 'redis-7.2' | 'redis-7.4' | 'redis-8' | 'valkey-8.0' | 'valkey-8.1' | 'valkey-9';
+
+export interface Layout {
+  readonly name: MemoryModelName;
+  readonly verified: boolean;
+  /** sizeof(robj) (server.h redisObject: type/encoding/lru bitfields, refcount, ptr). */
+  readonly robj: number;
+  /** sizeof(dict) as objectComputeSize adds it for set/hash/zset dicts. */
+  readonly dict: number;
+  /** sizeof(dictEntry) / dictEntryMemUsage(): key, value union, next. */
+  readonly dictEntry: number;
+  /** Per-element entry cost in hash-table sets (Valkey 8.1+ hashtable stores the sds pointer in a bucket slot). */
+  readonly setEntry: number;
+  /** Main keyspace entry cost added by MEMORY USAGE on top of the key (dictEntry, or 0 when the key is embedded). */
+  readonly keyEntry: number;
+  /** True when the key sds lives inside the robj allocation (Redis 8 kvobj, Valkey 8.0+ embedded key). */
+  readonly embeddedKey: boolean;
+  /** Largest string kept as embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
+  readonly embstrMax: number;
+  /** sizeof(quicklist) and sizeof(quicklistNode). */
+  readonly quicklist: number;
+  readonly quicklistNode: number;
+  /** Lists that fit one node are listpack-encoded (Redis 7.2+, Valkey 8). */
+  readonly listListpack: boolean;
+  /** sizeof(zset) + sizeof(zskiplist); zskiplistNode base and per-level size. */
+  readonly zsetHeader: number;
+  readonly zslNodeBase: number;
+  readonly zslLevel: number;
+  /** Skiplist node embeds the member sds (Valkey 8.1+): no separate ele allocation. */
+  readonly zslEmbedsEle: boolean;
+  /** sizeof(stream), sizeof(streamCG), sizeof(streamConsumer), sizeof(streamNACK). */
+  readonly stream: number;
+  readonly streamCG: number;
+  readonly streamConsumer: number;
+  readonly streamNACK: number;
+  /** Extra bytes per hash that has field TTLs (7.4 dictExpireMetadata / listpackEx) and per TTL field. */
+  readonly hfeHashOverhead: number;
+  readonly hfeFieldOverhead: number;
+  /** Hash tables use Valkey's open-addressing `hashtable` (8.1+): buckets of 64 bytes holding 7 entries. */
+  readonly valkeyHashtable: boolean;
+}
+
+const redis70: Layout = {
+  name: 'redis-7.0', verified: true,
+  robj: 16,
+  // dict.h 7.0: type, ht_table[2], ht_used[2], rehashidx, int16 pauserehash, int8 ht_size_exp[2] -> 56.
+  dict: 56, dictEntry: 24, setEntry: 24, keyEntry: 24, embeddedKey: false,
+  embstrMax: 44,
+  // quicklist.h 7.0: head, tail, count, len + 36 bits of fields -> 40; node: 3 pointers, size_t sz, 32 bits -> 40.
+  quicklist: 40, quicklistNode: 40, listListpack: false,
+  // t_zset / server.h: zset {dict*, zskiplist*} 16 + zskiplist {header, tail, length, level} 32;
+  // zskiplistNode {ele, score, backward} 24 + level[] of {forward, span} 16.
+  zsetHeader: 48, zslNodeBase: 24, zslLevel: 16, zslEmbedsEle: false,
+  // stream.h 7.0: stream {rax*, length, last_id, first_id, max_deleted_entry_id, entries_added, cgroups} 80,
+  // streamCG {last_id, entries_read, pel, consumers} 40, streamConsumer {seen_time, name, pel} 24, NACK 24.
+  stream: 80, streamCG: 40, streamConsumer: 24, streamNACK: 24,
+  hfeHashOverhead: 0, hfeFieldOverhead: 0, valkeyHashtable: false,
+};
+
+const LAYOUTS: Record<MemoryModelName, Layout> = {
+  // 6.2: dict {type, privdata, dictht ht[2] (4 words each), rehashidx, int16 pauserehash} -> 96;
+  // quicklistNode with `unsigned int sz` -> 32; stream {rax*, length, last_id, cgroups} 40; streamCG 32.
+  'redis-6.2': { ...redis70, name: 'redis-6.2', verified: false, dict: 96, quicklistNode: 32, stream: 40, streamCG: 32 },
+  'redis-7.0': redis70,
+  // 7.2: lists and sets get listpack encodings; streamConsumer gains active_time (32).
+  'redis-7.2': { ...redis70, name: 'redis-7.2', verified: false, listListpack: true, streamConsumer: 32 },
+  // 7.4: hash field expiration: dictExpireMetadata on the hash dict (ebuckets, key, expireMeta) ~ 32 bytes and an
+  // mstr metadata of 16 bytes (ExpireMeta) per field that has a TTL; listpackEx header for compact ones.
+  'redis-7.4': { ...redis70, name: 'redis-7.4', verified: false, listListpack: true, streamConsumer: 32,
+    hfeHashOverhead: 32, hfeFieldOverhead: 16 },
+  // 8.x: kvobj, the key sds embedded after the robj header in one allocation (no separate key sds).
+  'redis-8': { ...redis70, name: 'redis-8', verified: false, listListpack: true, streamConsumer: 32,
+    hfeHashOverhead: 32, hfeFieldOverhead: 16, embeddedKey: true },
+  // Valkey 8.0: key embedded in the robj (objectSetKeyAndExpire), main dict entry still a dictEntry.
+  'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: false, listListpack: true, streamConsumer: 32,
+    embeddedKey: true },
+  // Valkey 8.1+: `hashtable` (open addressing, 64-byte buckets of 7 slots) for keys, sets and hashes; keyspace
+  // entries are the robj pointer itself (keyEntry 0); skiplist nodes embed the member.
+  'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: false, listListpack: true, streamConsumer: 32,
+    embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true },
+  'valkey-9': { ...redis70, name: 'valkey-9', verified: false, listListpack: true, streamConsumer: 32,
+    embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true,
+    hfeHashOverhead: 32, hfeFieldOverhead: 16 },
+};
+
+export function layoutFor(name: MemoryModelName): Layout {
+  return LAYOUTS[name];
+}
+
+export const MODEL_NAMES = Object.keys(LAYOUTS) as MemoryModelName[];

@@ -1,0 +1,118 @@
+/**
+ * `rdbscope dump` output: one record per key in file order, as JSON lines or CSV. Filters (db, type, glob) are
+ * decided at the key's start, so skipped keys cost no output work.
+ */
+import type { KeyHeader, KeyRecord, RdbHandler, RedisType, Scalar, StreamConsumer, StreamGroup, StreamId, StreamPendingEntry } from '../decode/model.js';
+import { OutputSink } from './sink.js';
+import { base64, csvField, globToRegExp, latin1, utf8OrNull } from './text.js';
+import { ValueJsonWriter } from './values.js';
+
+export interface DumpFilter {
+  readonly db?: number;
+  readonly type?: RedisType;
+  readonly match?: string;
+}
+
+export interface DumpWriterOptions {
+  readonly format: 'jsonl' | 'csv';
+  readonly values: boolean;
+  readonly filter: DumpFilter;
+  /** The memory estimate of the key just ended. */
+  readonly memoryOf: () => number;
+}
+
+export const CSV_COLUMNS = [
+  'db', 'key', 'key_base64', 'type', 'encoding', 'length', 'expires_at_ms', 'idle_s', 'freq', 'rdb_bytes', 'memory',
+] as const;
+
+export class DumpWriter implements RdbHandler {
+  readonly sink = new OutputSink();
+  private active = false;
+  private readonly match: RegExp | null;
+  private valueParts: string[] = [];
+  private readonly value: ValueJsonWriter | null;
+  written = 0;
+
+  constructor(private readonly opts: DumpWriterOptions) {
+    this.match = opts.filter.match ? globToRegExp(opts.filter.match) : null;
+    const valueOut = opts.format === 'jsonl' ? (s: string) => this.sink.write(s) : (s: string) => this.valueParts.push(s);
+    this.value = opts.values ? new ValueJsonWriter(valueOut) : null;
+    if (opts.format === 'csv') this.sink.write(`${[...CSV_COLUMNS, ...(opts.values ? ['value'] : [])].join(',')}\n`);
+  }
+
+  beginKey(h: KeyHeader): void {
+    const f = this.opts.filter;
+    this.active =
+      (f.db === undefined || f.db === h.db) &&
+      (f.type === undefined || f.type === h.type) &&
+      (this.match === null || this.match.test(latin1(h.key)));
+    if (!this.active || !this.value) return;
+    this.valueParts = [];
+    if (this.opts.format === 'jsonl') {
+      this.sink.write(`{${keyJson(h)},"type":"${h.type}","value":`);
+    }
+    this.value.start(h.type);
+  }
+
+  stringValue(len: number, v: Scalar | null): void {
+    if (this.active) this.value?.stringValue(len, v);
+  }
+  listItem(v: Scalar): void {
+    if (this.active) this.value?.listItem(v);
+  }
+  setMember(v: Scalar): void {
+    if (this.active) this.value?.setMember(v);
+  }
+  zsetMember(m: Scalar, s: number): void {
+    if (this.active) this.value?.zsetMember(m, s);
+  }
+  hashField(f: Scalar, v: Scalar, ttl: number | null): void {
+    if (this.active) this.value?.hashField(f, v, ttl);
+  }
+  streamEntry(id: StreamId, fields: Scalar[]): void {
+    if (this.active) this.value?.streamEntry(id, fields);
+  }
+  streamPending(e: StreamPendingEntry): void {
+    if (this.active) this.value?.streamPending(e);
+  }
+  streamGroup(g: StreamGroup): void {
+    if (this.active) this.value?.streamGroup(g);
+  }
+  streamConsumer(c: StreamConsumer): void {
+    if (this.active) this.value?.streamConsumer(c);
+  }
+
+  endKey(rec: KeyRecord): void {
+    if (!this.active) return;
+    this.written++;
+    const memory = this.opts.memoryOf();
+    const extra = this.value ? this.value.finish() : '';
+    if (this.opts.format === 'jsonl') {
+      const tail =
+        `"encoding":${JSON.stringify(rec.encoding)},"length":${rec.length},"expires_at_ms":${rec.expiresAtMs},` +
+        `${rec.idleS !== null ? `"idle_s":${rec.idleS},` : ''}${rec.freq !== null ? `"freq":${rec.freq},` : ''}` +
+        `"rdb_bytes":${rec.rdbBytes},"memory":${memory}`;
+      if (this.value) this.sink.write(`${extra},${tail}}\n`);
+      else this.sink.write(`{${keyJson(rec)},"type":"${rec.type}",${tail}}\n`);
+      return;
+    }
+    const text = utf8OrNull(rec.key);
+    const cols = [
+      String(rec.db), text === null ? '' : csvField(text), text === null ? base64(rec.key) : '', rec.type,
+      csvField(rec.encoding), String(rec.length), rec.expiresAtMs === null ? '' : String(rec.expiresAtMs),
+      rec.idleS === null ? '' : String(rec.idleS), rec.freq === null ? '' : String(rec.freq), String(rec.rdbBytes),
+      String(memory),
+    ];
+    if (this.value) {
+      const v = this.valueParts.join('');
+      cols.push(csvField(extra ? `{"value":${v}${extra}}` : v));
+    }
+    this.sink.write(`${cols.join(',')}\n`);
+  }
+}
+
+/** `"db":N,"key":"..."` or `"db":N,"key_base64":"..."` for keys that are not UTF-8. */
+function keyJson(h: KeyHeader): string {
+  const text = utf8OrNull(h.key);
+  return `"db":${h.db},${text === null ? `"key_base64":"${base64(h.key)}"` : `"key":${JSON.stringify(text)}`}`;
+}
