@@ -12,14 +12,18 @@ import type { ValueContext } from './values.js';
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
 
-function num(v: Scalar): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  return Number(new TextDecoder().decode(v));
-}
+/** Thrown for a stream listpack item that should be an integer and is not. */
+class NotAnInteger extends Error {}
 
 function big(v: Scalar): bigint {
-  return typeof v === 'object' ? BigInt(new TextDecoder().decode(v)) : BigInt(v);
+  if (typeof v !== 'object') return BigInt(v);
+  const s = new TextDecoder().decode(v);
+  if (!/^-?\d{1,20}$/.test(s)) throw new NotAnInteger(s);
+  return BigInt(s);
+}
+
+function num(v: Scalar): number {
+  return typeof v === 'number' ? v : Number(big(v));
 }
 
 function idFrom16(b: Uint8Array): StreamId {
@@ -29,7 +33,7 @@ function idFrom16(b: Uint8Array): StreamId {
 
 /** Walks one stream listpack: reports the node and, with values, each live entry. */
 function readNode(ctx: ValueContext, master: StreamId): void {
-  const { r, h, st } = ctx;
+  const { r } = ctx;
   r.stringHeader('stream listpack');
   const at = r.offset;
   const lzf = r.strKind === StrKind.Lzf;
@@ -46,6 +50,23 @@ function readNode(ctx: ValueContext, master: StreamId): void {
     throw e;
   }
   const bad = (what: string): DecodeFault => new DecodeFault(at, `stream listpack: expected ${what}`);
+  try {
+    walkEntries(ctx, master, items, lens, bad, blob.length);
+  } catch (e) {
+    if (e instanceof NotAnInteger) throw bad(`an integer item, got ${JSON.stringify(e.message.slice(0, 40))}`);
+    throw e;
+  }
+}
+
+function walkEntries(
+  ctx: ValueContext,
+  master: StreamId,
+  items: Scalar[],
+  lens: number[],
+  bad: (what: string) => DecodeFault,
+  lpBytes: number,
+): void {
+  const { h, st } = ctx;
   if (items.length < 3) throw bad('a master entry');
   const count = num(items[0]!);
   const deleted = num(items[1]!);
@@ -54,7 +75,7 @@ function readNode(ctx: ValueContext, master: StreamId): void {
   if (p >= items.length) throw bad('master fields and their terminator');
   const masterFields = items.slice(3, p);
   p++; // the master entry's terminating 0
-  h.streamNode?.(blob.length, count, deleted, nMaster);
+  h.streamNode?.(lpBytes, count, deleted, nMaster);
   while (p < items.length) {
     if (p + 3 > items.length) throw bad('an entry header (flags, ms, seq)');
     const flags = num(items[p]!);

@@ -91,7 +91,13 @@ function scoreOf(v: Scalar | null): number {
 }
 
 /** Reads one compact blob and walks it with the sink; returns the walker's entry count. */
-function readBlob(ctx: ValueContext, kind: BlobKind, sink: EntrySink | null, report = true): { count: number; bytes: number; stored: number } {
+function readBlob(
+  ctx: ValueContext,
+  kind: BlobKind,
+  sink: EntrySink | null,
+  report = true,
+  wantValues = ctx.values,
+): { count: number; bytes: number; stored: number } {
   const { r } = ctx;
   r.stringHeader(`${kind} blob`);
   const at = r.offset;
@@ -101,7 +107,7 @@ function readBlob(ctx: ValueContext, kind: BlobKind, sink: EntrySink | null, rep
   const walk = kind === 'listpack' ? walkListpack : kind === 'ziplist' ? walkZiplist : kind === 'intset' ? walkIntset : walkZipmap;
   let count: number;
   try {
-    count = walk(blob, ctx.values, sink);
+    count = walk(blob, wantValues, sink);
   } catch (e) {
     if (e instanceof BlobError) {
       const where = r.strKind === StrKind.Lzf ? `byte ${e.at} of the decompressed ${kind}` : `${kind}`;
@@ -136,7 +142,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
       return;
     }
     if (kind === 'zset') {
-      h.zsetMember?.(a!, scoreOf(v));
+      if (ctx.values) h.zsetMember?.(a!, scoreOf(v));
       return;
     }
     let value = v;
@@ -360,7 +366,8 @@ export function readValue(ctx: ValueContext, t: number): void {
     case RdbType.HashListpackEx: {
       if (ctx.valkey) break;
       if (t === RdbType.HashListpackEx) r.i64le('hash min field expiry');
-      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'));
+      // Field TTLs are entries of the listpack: walk it with values even when they are not asked for.
+      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'), true, true);
       if (count % 3 !== 0) throw r.fault(`listpack with field/value/TTL triplets, got ${count} entries`);
       st.encoding = 'listpackex';
       st.length = count / 3;
