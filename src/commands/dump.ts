@@ -14,7 +14,7 @@ interface DumpArgs {
   db?: number;
   type?: (typeof TYPES)[number];
   match?: string;
-  'no-checksum': boolean;
+  checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
 }
 
@@ -41,7 +41,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       memoryOf: () => estimator.lastKeyBytes,
     });
     try {
-      const summary = parseFile(inputPath(argv.file), tee(estimator, writer), { values: argv.values, checksum: !argv['no-checksum'] });
+      const summary = parseFile(inputPath(argv.file), tee(estimator, writer), { values: argv.values, checksum: argv.checksum });
       writer.sink.flush();
       process.stderr.write(
         `rdbscope: ${summary.keys} keys decoded, ${writer.written} written, ${summary.bytes} bytes, checksum ${summary.checksum}, memory model ${estimator.model}${estimator.verified ? '' : ' (unverified)'}\n`,

@@ -8,7 +8,7 @@ import { dumpInputOptions, estimatorFor, inputPath, MEMORY_MODELS } from './opti
 interface InfoArgs {
   file: string;
   format: 'text' | 'json';
-  'no-checksum': boolean;
+  checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
 }
 
@@ -28,7 +28,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     const estimator = estimatorFor(argv['memory-model']);
     const collector = new InfoCollector(() => estimator.lastKeyBytes);
     try {
-      parseFile(inputPath(argv.file), tee(estimator, collector), { checksum: !argv['no-checksum'] });
+      parseFile(inputPath(argv.file), tee(estimator, collector), { checksum: argv.checksum });
     } catch (e) {
       if (e instanceof RdbError) throw new UserError(e.message, 1);
       throw e;

@@ -5,7 +5,7 @@ export const MEMORY_MODELS = ['auto', 'redis-6.2', 'redis-7.0', 'redis-7.2', 're
 
 /** Options every command that reads a dump shares. */
 export const dumpInputOptions = {
-  'no-checksum': { type: 'boolean', default: false, describe: 'Do not verify the CRC-64 trailer' },
+  checksum: { type: 'boolean', default: true, describe: 'Verify the CRC-64 trailer (--no-checksum to skip)' },
   'memory-model': { choices: MEMORY_MODELS, default: 'auto' as const, describe: 'Memory model (auto: from the dump\'s writer version)' },
 } as const;
 

@@ -7,8 +7,9 @@ const POLY_HI = 0x95ac9329; // bit-reversed polynomial, high half
 const POLY_LO = 0xac4bc9b5;
 
 const TABLES = 8;
-const T_HI = new Uint32Array(256 * TABLES);
-const T_LO = new Uint32Array(256 * TABLES);
+// Int32Array, not Uint32Array: values stay small integers in V8 instead of becoming heap doubles above 2^31.
+const T_HI = new Int32Array(256 * TABLES);
+const T_LO = new Int32Array(256 * TABLES);
 
 for (let i = 0; i < 256; i++) {
   let hi = 0;
@@ -22,16 +23,16 @@ for (let i = 0; i < 256; i++) {
       lo = (lo ^ POLY_LO) >>> 0;
     }
   }
-  T_HI[i] = hi;
-  T_LO[i] = lo;
+  T_HI[i] = hi | 0;
+  T_LO[i] = lo | 0;
 }
 for (let t = 1; t < TABLES; t++) {
   for (let i = 0; i < 256; i++) {
     const prevHi = T_HI[(t - 1) * 256 + i]!;
     const prevLo = T_LO[(t - 1) * 256 + i]!;
     const idx = prevLo & 0xff;
-    T_HI[t * 256 + i] = (T_HI[idx]! ^ (prevHi >>> 8)) >>> 0;
-    T_LO[t * 256 + i] = (T_LO[idx]! ^ ((prevLo >>> 8) | ((prevHi & 0xff) << 24))) >>> 0;
+    T_HI[t * 256 + i] = T_HI[idx]! ^ (prevHi >>> 8);
+    T_LO[t * 256 + i] = T_LO[idx]! ^ ((prevLo >>> 8) | ((prevHi & 0xff) << 24));
   }
 }
 
@@ -49,14 +50,14 @@ export class Crc64 {
       const a = 7 * 256 + (l & 0xff), b = 6 * 256 + ((l >>> 8) & 0xff), c = 5 * 256 + ((l >>> 16) & 0xff);
       const d = 4 * 256 + (l >>> 24), e = 3 * 256 + (h & 0xff), f = 2 * 256 + ((h >>> 8) & 0xff);
       const g = 256 + ((h >>> 16) & 0xff), k = h >>> 24;
-      hi = (T_HI[a]! ^ T_HI[b]! ^ T_HI[c]! ^ T_HI[d]! ^ T_HI[e]! ^ T_HI[f]! ^ T_HI[g]! ^ T_HI[k]!) >>> 0;
-      lo = (T_LO[a]! ^ T_LO[b]! ^ T_LO[c]! ^ T_LO[d]! ^ T_LO[e]! ^ T_LO[f]! ^ T_LO[g]! ^ T_LO[k]!) >>> 0;
+      hi = T_HI[a]! ^ T_HI[b]! ^ T_HI[c]! ^ T_HI[d]! ^ T_HI[e]! ^ T_HI[f]! ^ T_HI[g]! ^ T_HI[k]!;
+      lo = T_LO[a]! ^ T_LO[b]! ^ T_LO[c]! ^ T_LO[d]! ^ T_LO[e]! ^ T_LO[f]! ^ T_LO[g]! ^ T_LO[k]!;
       i += 8;
     }
     for (; i < end; i++) {
       const idx = (lo ^ buf[i]!) & 0xff;
-      lo = (T_LO[idx]! ^ ((lo >>> 8) | ((hi & 0xff) << 24))) >>> 0;
-      hi = (T_HI[idx]! ^ (hi >>> 8)) >>> 0;
+      lo = T_LO[idx]! ^ ((lo >>> 8) | ((hi & 0xff) << 24));
+      hi = T_HI[idx]! ^ (hi >>> 8);
     }
     this.hi = hi;
     this.lo = lo;
@@ -64,6 +65,15 @@ export class Crc64 {
 
   /** The CRC as 16 lower-case hex digits (the value, not the little-endian file bytes). */
   hex(): string {
-    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
+    return crcHex(this.hi, this.lo);
   }
+
+  /** The two 32-bit halves (high, low) as signed integers, for passing between threads. */
+  words(): [number, number] {
+    return [this.hi, this.lo];
+  }
+}
+
+export function crcHex(hi: number, lo: number): string {
+  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
 }

@@ -5,6 +5,7 @@
 import { DecodeFault, RdbError } from './errors.js';
 import type { DumpSummary, RdbHandler } from './model.js';
 import { parseStream, type ParseOptions } from './parser.js';
+import { startParallelCrc } from './parallel-crc.js';
 import { ChunkSource, openInput, sniff, type OpenedInput } from './source.js';
 
 export { RdbError } from './errors.js';
@@ -32,7 +33,12 @@ export function parseFile(path: string, handler: RdbHandler, opts: ParseOptions 
   } catch (e) {
     throw new RdbError(path, 0, `expected a readable file (${(e as Error).message})`);
   }
-  return run(input, handler, opts);
+  const external = opts.checksum !== false && !input.gzip && input.fileSize !== null ? startParallelCrc(path, input.fileSize) : null;
+  try {
+    return run(input, handler, external ? { ...opts, externalCrc: external } : opts);
+  } finally {
+    external?.close();
+  }
 }
 
 /** Decodes an RDB given as chunks (tests split inputs at every offset with this). */

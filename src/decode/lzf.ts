@@ -13,7 +13,8 @@ export function lzfDecompress(input: Uint8Array, inStart: number, inEnd: number,
     if (ctrl < 32) {
       const run = ctrl + 1;
       if (op + run > outLen || ip + run > inEnd) return false;
-      out.set(input.subarray(ip, ip + run), op);
+      // Runs are at most 32 bytes: a loop beats subarray()+set() and allocates nothing.
+      for (let k = 0; k < run; k++) out[op + k] = input[ip + k]!;
       op += run;
       ip += run;
     } else {
@@ -26,8 +27,13 @@ export function lzfDecompress(input: Uint8Array, inStart: number, inEnd: number,
       const ref = op - ((ctrl & 0x1f) << 8) - input[ip++]! - 1;
       len += 2;
       if (ref < 0 || op + len > outLen) return false;
-      // Byte by byte: the source may overlap the destination (runs).
-      for (let k = 0; k < len; k++) out[op++] = out[ref + k]!;
+      if (len >= 32 && ref + len <= op) {
+        out.copyWithin(op, ref, ref + len);
+        op += len;
+      } else {
+        // Byte by byte: the source may overlap the destination (a repeated pattern).
+        for (let k = 0; k < len; k++) out[op++] = out[ref + k]!;
+      }
     }
   }
   return op === outLen;

@@ -4,6 +4,7 @@
  * in Redis and Valkey files.
  */
 import { Crc64 } from './crc64.js';
+import type { ExternalCrc } from './parallel-crc.js';
 import { DecodeFault } from './errors.js';
 import type { DumpSummary, FunctionLibrary, Magic, RdbHandler } from './model.js';
 import { MAX_REDIS_VERSION, Opcode, VALKEY_VERSIONS, moduleNameFromId } from './opcodes.js';
@@ -20,6 +21,8 @@ export interface ParseOptions {
   readonly sampleBytes?: number;
   /** Largest single string held in memory: a compact blob, or a value when values are asked for. Default 512 MiB. */
   readonly maxStringBytes?: number;
+  /** A checksum computed elsewhere (in parallel, for regular files); replaces the inline CRC. */
+  readonly externalCrc?: ExternalCrc | null;
 }
 
 const TYPE_NAMES: Record<number, 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'module'> = {
@@ -87,7 +90,8 @@ function parseRecords(
   inputSize: number | null,
   where: { keyAt: number },
 ): DumpSummary {
-  const crc = opts.checksum === false ? null : new Crc64();
+  const external = opts.checksum === false ? null : (opts.externalCrc ?? null);
+  const crc = opts.checksum === false || external ? null : new Crc64();
   const r = new ByteReader(source, crc, { maxStringBytes: opts.maxStringBytes ?? 512 * 1024 * 1024, inputSize });
   const { magic, version } = readHeader(r);
   const valkey = magic === 'VALKEY';
@@ -187,7 +191,8 @@ function parseRecords(
       throw new DecodeFault(at, `an opcode or a value type known for ${magic} RDB ${version}, got ${op} (0x${op.toString(16)})`);
     }
     where.keyAt = keyStart < 0 ? at : keyStart;
-    const key = r.string('key').slice();
+    // A Buffer (a Uint8Array) so that output stages can decode it without another copy.
+    const key = Buffer.from(r.string('key'));
     const rec = {
       db, key, rdbType: op, type, expiresAtMs: expires, idleS: idle, freq, offset: keyStart < 0 ? at : keyStart,
       encoding: '', length: 0, rdbBytes: 0, largestElement: 0, fieldTtls: 0, minFieldExpiresAtMs: null as number | null,
@@ -218,10 +223,11 @@ function parseRecords(
   if (version >= 5 || valkey) {
     const stored = r.view(8, 'the 8-byte CRC-64 checksum after EOF');
     storedChecksum = Array.from(stored).reverse().map((b) => b.toString(16).padStart(2, '0')).join('');
+    const computed = storedChecksum === '0000000000000000' ? null : external ? external.crcUpTo(r.offset - 8) : (crc?.hex() ?? null);
     if (storedChecksum === '0000000000000000') checksum = 'disabled';
-    else if (crc === null) checksum = 'skipped';
-    else if (crc.hex() !== storedChecksum) {
-      throw new DecodeFault(r.offset - 8, `checksum ${storedChecksum} to match the computed CRC-64 ${crc.hex()} (wrong checksum)`);
+    else if (computed === null) checksum = 'skipped';
+    else if (computed !== storedChecksum) {
+      throw new DecodeFault(r.offset - 8, `checksum ${storedChecksum} to match the computed CRC-64 ${computed} (wrong checksum)`);
     } else checksum = 'ok';
   }
   const summary: DumpSummary = { magic, version, keys, bytes: r.offset, checksum, storedChecksum };

@@ -40,6 +40,13 @@ export class ByteReader {
   base = 0;
   private crcFrom = 0;
   private sourceDone = false;
+  /**
+   * Windows are recycled in a ring of three: a view taken before a refill stays intact through the next two
+   * refills, which covers every read the decoder makes while it still holds a view (a field, then its value's
+   * header and body). Windows larger than CHUNK are never recycled.
+   */
+  private readonly ring: Uint8Array[] = [new Uint8Array(CHUNK), new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  private ringNext = 0;
 
   /** Set by stringHeader(). */
   strKind: StrKind = StrKind.Raw;
@@ -75,7 +82,11 @@ export class ByteReader {
     }
     if (this.crc) this.crc.update(this.buf, this.crcFrom, this.pos);
     const keep = this.end - this.pos;
-    const next = new Uint8Array(Math.max(CHUNK, n + (n >> 1)));
+    let next: Uint8Array;
+    if (n <= CHUNK && keep <= CHUNK) {
+      next = this.ring[this.ringNext]!;
+      this.ringNext = (this.ringNext + 1) % this.ring.length;
+    } else next = new Uint8Array(Math.max(CHUNK, n + (n >> 1)));
     next.set(this.buf.subarray(this.pos, this.end), 0);
     this.base += this.pos;
     this.buf = next;
@@ -252,6 +263,23 @@ export class ByteReader {
     const at = this.offset;
     const packed = this.view(this.strStored, what);
     const out = new Uint8Array(this.strLen);
+    if (!lzfDecompress(packed, 0, packed.length, out)) throw this.fault(`${what}: valid LZF data of ${this.strLen} bytes`, at);
+    return out;
+  }
+
+  private scratch = new Uint8Array(1 << 16);
+
+  /**
+   * After stringHeader(): the body as bytes that are only valid until the next call of this method (LZF output
+   * goes to a reused scratch buffer). For compact blobs that are walked and dropped.
+   */
+  transientBody(what: string): Uint8Array {
+    if (this.strKind !== StrKind.Lzf) return this.stringBody(what);
+    this.checkSize(this.strLen, what);
+    const at = this.offset;
+    const packed = this.view(this.strStored, what);
+    if (this.scratch.length < this.strLen) this.scratch = new Uint8Array(Math.max(this.strLen, this.scratch.length * 2));
+    const out = this.scratch.subarray(0, this.strLen);
     if (!lzfDecompress(packed, 0, packed.length, out)) throw this.fault(`${what}: valid LZF data of ${this.strLen} bytes`, at);
     return out;
   }

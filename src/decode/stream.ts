@@ -37,7 +37,7 @@ function readNode(ctx: ValueContext, master: StreamId): void {
   r.stringHeader('stream listpack');
   const at = r.offset;
   const lzf = r.strKind === StrKind.Lzf;
-  const blob = r.stringBody('stream listpack');
+  const blob = r.transientBody('stream listpack');
   const items: Scalar[] = [];
   const lens: number[] = [];
   try {

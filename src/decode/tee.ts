@@ -12,11 +12,23 @@ const METHODS = [
  * reads another's result in `endKey` (say, the memory estimate) must come after it.
  */
 export function tee(...handlers: RdbHandler[]): RdbHandler {
-  const out: Record<string, (...args: unknown[]) => void> = {};
+  type Fn = (a?: unknown, b?: unknown, c?: unknown, d?: unknown) => void;
+  const out: Record<string, Fn> = {};
   for (const m of METHODS) {
-    const fns = handlers.map((h) => h[m]?.bind(h) as ((...args: unknown[]) => void) | undefined).filter((f) => f !== undefined);
+    const fns = handlers.map((h) => h[m]?.bind(h) as Fn | undefined).filter((f): f is Fn => f !== undefined);
+    // Fixed arity (no callback takes more than four arguments): no rest-array allocation per element.
     if (fns.length === 1) out[m] = fns[0]!;
-    else if (fns.length > 1) out[m] = (...args: unknown[]) => { for (const f of fns) f(...args); };
+    else if (fns.length === 2) {
+      const [f, g] = fns as [Fn, Fn];
+      out[m] = (a, b, c, d) => {
+        f(a, b, c, d);
+        g(a, b, c, d);
+      };
+    } else if (fns.length > 2) {
+      out[m] = (a, b, c, d) => {
+        for (const f of fns) f(a, b, c, d);
+      };
+    }
   }
   return out as RdbHandler;
 }

@@ -31,7 +31,8 @@ export interface ValueContext {
   readonly st: ValueState;
 }
 
-const SHORT_STRING = 64;
+/** Strings up to this length are materialized even without values (any longer one cannot be an integer). */
+const SHORT_STRING = 20;
 const EMBSTR_MAX = 44;
 
 /** The encoding the server picks for a string value (object.c tryObjectEncoding). */
@@ -103,7 +104,7 @@ function readBlob(
   const at = r.offset;
   const stored = r.strKind === StrKind.Lzf ? r.strStored : r.strLen;
   const bytes = r.strLen;
-  const blob = r.stringBody(`${kind} blob`);
+  const blob = r.transientBody(`${kind} blob`);
   const walk = kind === 'listpack' ? walkListpack : kind === 'ziplist' ? walkZiplist : kind === 'intset' ? walkIntset : walkZipmap;
   let count: number;
   try {

@@ -15,7 +15,7 @@ export class OutputSink {
 
   flush(): void {
     if (this.parts.length === 0) return;
-    const data = Buffer.from(this.parts.join(''));
+    const data = Buffer.from(this.parts.length === 1 ? this.parts[0]! : this.parts.join(''));
     this.parts = [];
     this.size = 0;
     let off = 0;

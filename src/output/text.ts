@@ -5,6 +5,10 @@ const strict = new TextDecoder('utf-8', { fatal: true });
 
 /** The bytes as a string when they are valid UTF-8, else null. */
 export function utf8OrNull(b: Uint8Array): string | null {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
+  const s = buf.toString('utf8');
+  // Invalid sequences decode to U+FFFD; only then is a strict check needed (the text may hold a real U+FFFD).
+  if (!s.includes('\uFFFD')) return s;
   try {
     return strict.decode(b);
   } catch {
