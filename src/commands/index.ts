@@ -1,10 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { dumpCommand } from './dump.js';
 import { infoCommand } from './info.js';
+import { indexCommand } from './index-dumps.js';
+import { queryCommand } from './query.js';
+import { schemaCommand } from './schema.js';
 
 /**
  * Every rdbscope command, in the order `--help` lists them. Each command lives in its own file and holds the
  * argument parsing and output only; the work is done by the stage it calls.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand];
+export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand];

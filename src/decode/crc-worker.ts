@@ -1,6 +1,6 @@
 /**
  * Computes the CRC-64 of a file's first `end` bytes on the second core while the decoder parses the same file on
- * the first. Result in a shared Int32Array: [state (0 not started, 3 running, 1 done, 2 failed), high, low].
+ * the first. Shared Int32Array: [state (0 not started, 3 running, 1 done, 2 failed), high, low, MiB done].
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { workerData } from 'node:worker_threads';
@@ -19,6 +19,7 @@ try {
     if (n === 0) throw new Error('short read');
     crc.update(buf, 0, n);
     pos += n;
+    Atomics.store(state, 3, Math.floor(pos / 1048576));
   }
   closeSync(fd);
   const [hi, lo] = crc.words();

@@ -42,7 +42,7 @@ function crcOfPrefix(path: string, end: number): string {
 /** Starts the checksum thread for a regular file of `size` bytes, or returns null when not worth it. */
 export function startParallelCrc(path: string, size: number): ExternalCrc | null {
   if (size < MIN_BYTES) return null;
-  const shared = new SharedArrayBuffer(12);
+  const shared = new SharedArrayBuffer(16);
   const state = new Int32Array(shared);
   const expectedEnd = size - 8;
   let worker: Worker | null = new Worker(workerUrl(), { workerData: { path, end: expectedEnd, shared } });
@@ -52,12 +52,19 @@ export function startParallelCrc(path: string, size: number): ExternalCrc | null
     crcUpTo(eofEnd: number): string {
       if (eofEnd === expectedEnd) {
         // The thread's events cannot be delivered while this thread blocks, so rely on the shared state only:
-        // wait while it runs; if it never started (it could not load), checksum inline instead.
-        const deadline = Date.now() + 5000;
+        // wait while it makes progress; if it never started (it could not load) or stalls for 5 s, checksum
+        // inline instead.
+        let progress = -1;
+        let deadline = 0;
         for (;;) {
           const s = Atomics.load(state, 0);
           if (s === 1) return crcHex(state[1]!, state[2]!);
-          if (s === 2 || (s === 0 && Date.now() > deadline)) break;
+          if (s === 2) break;
+          const p = Atomics.load(state, 3);
+          if (p !== progress) {
+            progress = p;
+            deadline = Date.now() + 5000;
+          } else if (Date.now() > deadline) break;
           Atomics.wait(state, 0, s, 100);
         }
       }

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
   error          TEXT,                 -- the one-line error when status = 'failed'
   key_count      INTEGER,              -- keys in the dump (set when complete)
   memory_total   INTEGER,              -- sum of keys.memory (set when complete)
-  checksum       TEXT                  -- 'ok', 'absent', 'disabled', 'skipped'
+  checksum       TEXT,                 -- 'ok', 'absent', 'disabled', 'skipped'
+  memory_verified INTEGER              -- 1 when memory_model was checked against a live server, 0 best effort
 );
 
 CREATE TABLE IF NOT EXISTS keys (

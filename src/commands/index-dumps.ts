@@ -1,0 +1,59 @@
+/** `rdbscope index DUMP...`: every key of one or more dumps as a row of an SQLite inventory. */
+import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../errors.js';
+import { humanBytes } from '../inventory/progress.js';
+import { indexDumps, type IndexResult } from '../inventory/run.js';
+
+interface Args {
+  dumps: string[];
+  out: string;
+  label?: string;
+  force: boolean;
+  quiet: boolean;
+  pattern: string[];
+  'memory-model'?: string;
+  checksum: boolean;
+  format: 'text' | 'json';
+}
+
+function textLine(r: IndexResult): string {
+  if (r.status !== 'complete') return r.error ?? `${r.source}: ${r.status}`;
+  const rate = r.seconds > 0 ? Math.round(r.keys / r.seconds).toLocaleString('en-US') : '-';
+  return `${r.source}: snapshot ${r.snapshotId}, ${r.keys.toLocaleString('en-US')} keys, ` +
+    `memory ${humanBytes(r.memory)}, ${r.seconds.toFixed(2)} s (${rate} keys/s)`;
+}
+
+export const indexCommand: CommandModule<object, Args> = {
+  command: 'index <dumps..>',
+  describe: 'Load every key of RDB dumps into an SQLite inventory (one snapshot per dump)',
+  builder: (y: Argv): Argv<Args> =>
+    y
+      .positional('dumps', { type: 'string', array: true, demandOption: true, describe: "RDB files ('-' for stdin; .gz read as is)" })
+      .option('out', { alias: 'o', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file (created when missing)' })
+      .option('label', { type: 'string', describe: "Snapshot label (default: the dump's file name)" })
+      .option('force', { type: 'boolean', default: false, describe: 'Index a dump again even if the same file content is already in the inventory' })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress line on stderr' })
+      .option('pattern', { type: 'string', array: true, default: [] as string[], describe: 'A key pattern of yours for pattern inference (repeatable)' })
+      .option('memory-model', { type: 'string', describe: 'Memory model for keys.memory (default: from the writer version)' })
+      .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
+      .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
+      .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
+      .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time") as unknown as Argv<Args>,
+  handler: async (a: Args): Promise<void> => {
+    const dumps = a.dumps.map(String);
+    // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
+    if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
+    const results = await indexDumps(dumps, {
+      out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
+      memoryModel: a['memory-model'] ?? null, checksum: a.checksum,
+    });
+    if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    else if (!a.quiet) for (const r of results) process.stdout.write(textLine(r) + '\n');
+    const bad = results.filter((r) => r.status !== 'complete');
+    if (bad.length === 1 && results.length === 1) throw new UserError(bad[0]!.error ?? 'failed', bad[0]!.status === 'refused' ? 3 : 1);
+    if (bad.length > 0) {
+      if (a.format === 'json' || a.quiet) for (const r of bad) process.stderr.write(`rdbscope: ${textLine(r)}\n`);
+      throw new UserError(`${bad.length} of ${results.length} dumps were not indexed`, 1);
+    }
+  },
+};

@@ -1,0 +1,82 @@
+import type { PackedBatch } from './pack.js';
+
+/**
+ * What the decoding worker sends to the writing thread. Rows are positional arrays in the order of KEY_COLUMNS,
+ * so that a batch of 2,000 keys is a few plain arrays to clone rather than 2,000 objects.
+ */
+
+/** Columns of `keys` filled from a row, in row order (snapshot_id comes first and is added by the writer). */
+export const KEY_COLUMNS = [
+  'db', 'key', 'key_text', 'type', 'encoding', 'length', 'memory', 'rdb_bytes', 'expires_at', 'idle_s', 'freq',
+  'slot', 'largest_element', 'field_ttls', 'min_field_expires_at', 'pattern', 'compress_ratio', 'module',
+] as const;
+
+export type KeyRow = [
+  db: number, key: Uint8Array, keyText: string | null, type: string, encoding: string, length: number,
+  memory: number, rdbBytes: number, expiresAt: number | null, idleS: number | null, freq: number | null,
+  slot: number, largestElement: number, fieldTtls: number, minFieldExpiresAt: number | null,
+  pattern: string | null, compressRatio: number | null, module: string | null,
+];
+
+export interface DbStats {
+  db: number;
+  keys: number;
+  expires: number;
+  memory: number;
+  resizeKeys: number | null;
+  resizeExpires: number | null;
+}
+
+export interface ModuleRow {
+  name: string;
+  version: number | null;
+  kind: 'aux' | 'value';
+  keys: number;
+  bytes: number;
+}
+
+export interface FunctionRow {
+  name: string | null;
+  engine: string | null;
+  code: string;
+}
+
+/** Everything about a dump that is known once it has been read to the end. */
+export interface DumpFacts {
+  magic: string | null;
+  rdbVersion: number | null;
+  aux: Array<[string, Uint8Array]>;
+  dbs: DbStats[];
+  modules: ModuleRow[];
+  functions: FunctionRow[];
+  keyCount: number;
+  memoryTotal: number;
+  memoryModel: string | null;
+  /** Whether that model was checked against a live server (snapshots.memory_verified). */
+  memoryVerified: boolean | null;
+  checksum: string;
+  /** Final pattern of every pattern the rows carry that the inferrer folded into another one. */
+  patternFolds: Array<[string, string]>;
+}
+
+export type WorkerMessage =
+  | { kind: 'identity'; sha256: string | null; size: number | null; gzip: boolean }
+  | { kind: 'keys'; batch: PackedBatch; offset: number }
+  | { kind: 'done'; facts: DumpFacts; offset: number }
+  | { kind: 'error'; message: string; user: boolean };
+
+export interface WorkerInput {
+  path: string;
+  checksum: boolean;
+  memoryModel: string | null;
+  patterns: string[];
+  batchSize: number;
+  /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */
+  shared: SharedArrayBuffer;
+  maxInFlight: number;
+}
+
+export const SHARED_IN_FLIGHT = 0;
+export const SHARED_DECISION = 1;
+export const DECISION_GO = 1;
+export const DECISION_STOP = 2;

@@ -1,0 +1,164 @@
+/**
+ * The RdbHandler that turns decoder callbacks into inventory rows: one KeyRow per key, plus the per-dump facts
+ * (aux fields, databases, modules, functions). Runs in the decoding worker.
+ */
+import { isUtf8 } from 'node:buffer';
+import { deflateSync } from 'fflate';
+import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler } from '../decode/model.js';
+import type { DbStats, DumpFacts, FunctionRow, KeyRow, ModuleRow } from './batch.js';
+import type { KeyMemory, KeyPatterns } from './integrations.js';
+import { keySlot } from './slot.js';
+
+const textDecoder = new TextDecoder('utf-8');
+
+/** original/compressed size of a deflate (level 1) of the sample, rounded to 3 decimals. */
+export function compressRatio(sample: Uint8Array): number | null {
+  if (sample.length === 0) return null;
+  const packed = deflateSync(sample, { level: 1 });
+  return Math.round((sample.length / Math.max(1, packed.length)) * 1000) / 1000;
+}
+
+export class RowBuilder implements RdbHandler {
+  private rows: KeyRow[] = [];
+  private ratio: number | null = null;
+  private moduleVersion: number | null = null;
+  private readonly dbs = new Map<number, DbStats>();
+  private readonly modules = new Map<string, ModuleRow>();
+  private readonly functions: FunctionRow[] = [];
+  private readonly auxFields: Array<[string, Uint8Array]> = [];
+  private readonly patternsSeen = new Set<string>();
+  private magic: Magic | null = null;
+  private version: number | null = null;
+  private keyCount = 0;
+  private memoryTotal = 0;
+  private checksum = 'skipped';
+  /** Byte offset of the last key seen (for progress). */
+  offset = 0;
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly flush: (rows: KeyRow[]) => void,
+    private readonly patterns: KeyPatterns | null,
+    private readonly memory: KeyMemory | null,
+  ) {}
+
+  header(magic: Magic, version: number): void {
+    this.magic = magic;
+    this.version = version;
+  }
+
+  aux(name: string, value: Uint8Array): void {
+    this.auxFields.push([name, value.slice()]);
+  }
+
+  resizeDb(db: number, keys: number, expires: number): void {
+    const s = this.dbStats(db);
+    s.resizeKeys = keys;
+    s.resizeExpires = expires;
+  }
+
+  functionLibrary(lib: FunctionLibrary): void {
+    this.functions.push({ name: lib.name, engine: lib.engine, code: textDecoder.decode(lib.code) });
+  }
+
+  moduleAux(aux: ModuleAux): void {
+    const key = `aux\0${aux.module}`;
+    const m = this.modules.get(key) ?? { name: aux.module, version: aux.moduleVersion, kind: 'aux', keys: 0, bytes: 0 };
+    m.bytes += aux.bytes;
+    this.modules.set(key, m);
+  }
+
+  beginKey(h: KeyHeader): void {
+    this.ratio = null;
+    this.moduleVersion = null;
+    this.offset = h.offset;
+  }
+
+  stringSample(sample: Uint8Array): void {
+    this.ratio = compressRatio(sample);
+  }
+
+  moduleValue(name: string, version: number): void {
+    this.moduleVersion = version;
+    void name;
+  }
+
+  endKey(r: KeyRecord): void {
+    const memory = this.memory ? this.memory.lastKeyBytes() : 0;
+    const key = r.key;
+    const keyText = isUtf8(key) ? textDecoder.decode(key) : null;
+    let pattern: string | null = null;
+    if (this.patterns) {
+      pattern = this.patterns.infer(key);
+      this.patternsSeen.add(pattern);
+    }
+    this.rows.push([
+      r.db, key, keyText, r.type, r.encoding, r.length, memory, r.rdbBytes, r.expiresAtMs, r.idleS, r.freq,
+      keySlot(key), r.largestElement, r.fieldTtls, r.minFieldExpiresAtMs, pattern, this.ratio, r.moduleName,
+    ]);
+    const s = this.dbStats(r.db);
+    s.keys++;
+    if (r.expiresAtMs !== null) s.expires++;
+    s.memory += memory;
+    this.keyCount++;
+    this.memoryTotal += memory;
+    if (r.moduleName !== null) {
+      const mk = `value\0${r.moduleName}`;
+      const m = this.modules.get(mk) ?? { name: r.moduleName, version: this.moduleVersion, kind: 'value', keys: 0, bytes: 0 };
+      m.keys++;
+      m.bytes += r.rdbBytes;
+      this.modules.set(mk, m);
+    }
+    if (this.rows.length >= this.batchSize) this.flushRows();
+  }
+
+  end(summary: DumpSummary): void {
+    this.checksum = summary.checksum;
+    this.magic ??= summary.magic;
+    this.version ??= summary.version;
+  }
+
+  flushRows(): void {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.flush(rows);
+  }
+
+  facts(): DumpFacts {
+    return {
+      magic: this.magic,
+      rdbVersion: this.version,
+      aux: this.auxFields,
+      dbs: [...this.dbs.values()].sort((a, b) => a.db - b.db),
+      modules: [...this.modules.values()],
+      functions: this.functions,
+      keyCount: this.keyCount,
+      memoryTotal: this.memoryTotal,
+      memoryModel: this.memory ? this.memory.model() : null,
+      memoryVerified: this.memory ? this.memory.verified() : null,
+      checksum: this.checksum,
+      patternFolds: this.patterns ? finalFolds(this.patternsSeen, this.patterns.foldings()) : [],
+    };
+  }
+
+  private dbStats(db: number): DbStats {
+    let s = this.dbs.get(db);
+    if (!s) {
+      s = { db, keys: 0, expires: 0, memory: 0, resizeKeys: null, resizeExpires: null };
+      this.dbs.set(db, s);
+    }
+    return s;
+  }
+}
+
+/** For each pattern seen, the pattern it ends up as once the foldings are applied in order (only changed ones). */
+export function finalFolds(seen: Iterable<string>, foldings: Array<[string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const p of seen) {
+    let q = p;
+    for (const [from, to] of foldings) if (q === from) q = to;
+    if (q !== p) out.push([p, q]);
+  }
+  return out;
+}

@@ -1,0 +1,260 @@
+/**
+ * `rdbscope index`: one decoding Worker per dump (at most two at a time), this thread writing every batch into
+ * one inventory. See writer.ts for the atomicity rules and worker.ts for the decoding side.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { UserError } from '../errors.js';
+import {
+  DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
+} from './batch.js';
+import { closeAfterWrite, createIndexes, dropIndexesForBulkLoad, openForWrite, type Db } from './db.js';
+import { checkMemoryModel, makePatterns } from './integrations.js';
+import { Progress } from './progress.js';
+import { InventoryWriter } from './writer.js';
+
+export interface IndexOptions {
+  out: string;
+  label?: string;
+  force: boolean;
+  quiet: boolean;
+  patterns: string[];
+  memoryModel: string | null;
+  checksum: boolean;
+  /** Dumps decoded at the same time (default 2). */
+  parallel?: number;
+  batchSize?: number;
+}
+
+export interface IndexResult {
+  source: string;
+  snapshotId: number | null;
+  status: 'complete' | 'failed' | 'refused';
+  keys: number;
+  memory: number;
+  seconds: number;
+  error: string | null;
+}
+
+/**
+ * The decoding worker, next to this module: worker.js from dist/; under tsx (tests) worker.ts, loaded through
+ * tsx's API because a worker thread does not inherit the loader hooks that `--import tsx` registered here.
+ */
+export function startWorker(): Worker {
+  const js = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  const ts = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(ts)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+/** A worker that decodes the dumps of one lane, one after the other; replaced when it dies or is stopped. */
+class Lane {
+  private worker: Worker | null = null;
+
+  get(): Worker {
+    if (!this.worker) {
+      const w = startWorker();
+      w.once('exit', () => {
+        if (this.worker === w) this.worker = null;
+      });
+      this.worker = w;
+    }
+    return this.worker;
+  }
+
+  /** Stops the current worker (mid-dump): the next get() starts a fresh one. */
+  kill(): void {
+    const w = this.worker;
+    this.worker = null;
+    void w?.terminate();
+  }
+}
+
+interface Job {
+  path: string;
+  offset: number;
+  size: number | null;
+  done: boolean;
+}
+
+class Indexer {
+  private readonly writer: InventoryWriter;
+  private readonly jobs: Job[];
+  private readonly loading = new Set<number>();
+  private readonly claimed = new Set<string>();
+  private keysWritten = 0;
+  private batchesWritten = 0;
+  private indexesDropped = false;
+  private readonly killAfter = Number(process.env.RDBSCOPE_TEST_KILL_AFTER_BATCHES ?? 0);
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: IndexOptions,
+    paths: string[],
+  ) {
+    this.writer = new InventoryWriter(db);
+    this.jobs = paths.map((p) => ({ path: p, offset: 0, size: p === '-' ? null : statSync(p).size, done: false }));
+  }
+
+  progress(): Progress {
+    return new Progress({
+      bytesDone: () => this.jobs.reduce((s, j) => s + (j.done ? (j.size ?? j.offset) : j.offset), 0),
+      bytesTotal: () => (this.jobs.some((j) => j.size === null) ? null : this.jobs.reduce((s, j) => s + (j.size ?? 0), 0)),
+      keys: () => this.keysWritten,
+      active: () => this.loading.size,
+    });
+  }
+
+  /** Marks every snapshot still loading as failed (on SIGINT/SIGTERM). */
+  abandon(reason: string): void {
+    for (const id of this.loading) this.writer.fail(id, reason);
+    this.loading.clear();
+  }
+
+  async runAll(): Promise<IndexResult[]> {
+    const results: IndexResult[] = new Array(this.jobs.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      const l = new Lane();
+      try {
+        while (next < this.jobs.length) {
+          const i = next++;
+          results[i] = await this.runOne(this.jobs[i]!, l);
+        }
+      } finally {
+        l.kill();
+      }
+    };
+    const lanes = Math.max(1, Math.min(this.opts.parallel ?? 2, this.jobs.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    return results;
+  }
+
+  private runOne(job: Job, lane: Lane): Promise<IndexResult> {
+    const started = Date.now();
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const input: WorkerInput = {
+      path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, patterns: this.opts.patterns,
+      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
+    };
+    const worker = lane.get();
+    const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
+    let id: number | null = null;
+    let claim: string | null = null;
+    return new Promise<IndexResult>((resolve) => {
+      let settled = false;
+      const finish = (status: IndexResult['status'], keys: number, memory: number, error: string | null): void => {
+        if (settled) return;
+        settled = true;
+        if (id !== null && status !== 'complete') this.writer.fail(id, error ?? 'stopped');
+        if (id !== null) this.loading.delete(id);
+        if (claim !== null) this.claimed.delete(claim);
+        job.done = true;
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+        resolve({ source: job.path, snapshotId: id, status, keys, memory, seconds: (Date.now() - started) / 1000, error });
+      };
+      const decide = (d: number): void => {
+        Atomics.store(flags, SHARED_DECISION, d);
+        Atomics.notify(flags, SHARED_DECISION);
+      };
+      const onMessage = (m: WorkerMessage): void => {
+        try {
+          if (m.kind === 'identity') {
+            if (m.gzip) job.size = null;
+            const refusal = this.refusal(job.path, m.sha256, m.size);
+            if (refusal !== null) {
+              decide(DECISION_STOP);
+              return finish('refused', 0, 0, refusal);
+            }
+            claim = m.sha256 === null ? null : `${m.sha256}/${m.size}`;
+            if (claim !== null) this.claimed.add(claim);
+            const identity = { label, source: job.path, fileSize: m.size, sha256: m.sha256 };
+            this.writer.removeStale(identity);
+            if (!this.indexesDropped) dropIndexesForBulkLoad(this.db, this.jobs.reduce((s, j) => s + (j.size ?? 0), 0));
+            this.indexesDropped = true;
+            id = this.writer.begin(identity, this.opts.memoryModel);
+            this.loading.add(id);
+            decide(DECISION_GO);
+          } else if (m.kind === 'keys') {
+            this.writer.insertBatch(id!, m.batch);
+            Atomics.sub(flags, SHARED_IN_FLIGHT, 1);
+            Atomics.notify(flags, SHARED_IN_FLIGHT);
+            job.offset = m.offset;
+            this.keysWritten += m.batch.n;
+            if (this.killAfter > 0 && ++this.batchesWritten >= this.killAfter) process.kill(process.pid, 'SIGKILL');
+          } else if (m.kind === 'done') {
+            this.writer.finish(id!, m.facts);
+            job.offset = m.offset;
+            finish('complete', m.facts.keyCount, m.facts.memoryTotal, null);
+          } else {
+            finish('failed', 0, 0, m.message);
+          }
+        } catch (err) {
+          decide(DECISION_STOP);
+          lane.kill(); // it may be mid-dump
+          finish('failed', 0, 0, `${job.path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      };
+      const onError = (err: Error): void => finish('failed', 0, 0, `${job.path}: ${err.message.split('\n')[0]}`);
+      const onExit = (code: number): void => finish('failed', 0, 0, `${job.path}: decoder stopped (exit code ${code})`);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(input);
+    });
+  }
+
+  /** Why this dump must not be indexed, or null. */
+  private refusal(path: string, sha256: string | null, size: number | null): string | null {
+    if (sha256 === null || size === null) return null;
+    if (this.claimed.has(`${sha256}/${size}`)) return `${path}: the same file is being indexed in this run`;
+    if (this.opts.force) return null;
+    const prior = this.writer.findComplete(sha256, size);
+    if (prior.length === 0) return null;
+    const p = prior[0]!;
+    return `${path}: already indexed as snapshot ${p.id} (${p.label ?? p.source}); use --force to index it again`;
+  }
+}
+
+/** Indexes the dumps into the inventory at opts.out; one result per dump, in the order given. */
+export async function indexDumps(paths: string[], opts: IndexOptions): Promise<IndexResult[]> {
+  if (paths.length === 0) throw new UserError('name at least one dump to index');
+  checkMemoryModel(opts.memoryModel);
+  makePatterns(opts.patterns); // a bad --pattern fails here, once, rather than in every worker
+  if (paths.filter((p) => p === '-').length > 1) throw new UserError("stdin ('-') can be indexed only once per run");
+  const seen = new Set<string>();
+  for (const p of paths) {
+    if (p === '-') continue;
+    if (!existsSync(p)) throw new UserError(`${p}: no such file`);
+    if (statSync(p).isDirectory()) throw new UserError(`${p}: is a directory, expected an RDB dump`);
+    const real = realpathSync(p);
+    if (seen.has(real)) throw new UserError(`${p}: given twice`);
+    seen.add(real);
+  }
+  const db = openForWrite(opts.out);
+  const ix = new Indexer(db, opts, paths);
+  const progress = ix.progress();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    progress.stop();
+    ix.abandon(`interrupted by ${sig}`);
+    db.close();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  if (!opts.quiet) progress.start();
+  try {
+    const results = await ix.runAll();
+    progress.stop();
+    if (!opts.quiet) progress.note('building indexes...');
+    createIndexes(db, results.some((r) => r.status === 'complete'));
+    return results;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    closeAfterWrite(db);
+  }
+}

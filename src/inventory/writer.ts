@@ -1,0 +1,157 @@
+/**
+ * Writes snapshots into an inventory. A snapshot row is inserted with status 'loading' in its own transaction,
+ * keys go in batched transactions, and status 'complete' with key_count is set last, in the transaction that also
+ * writes the per-dump facts: a reader (and every view) sees a snapshot whole or not at all.
+ */
+import { isUtf8 } from 'node:buffer';
+import type Database from 'better-sqlite3';
+import type { Db } from './db.js';
+import { KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
+import { forEachRow, packRows, type PackedBatch } from './pack.js';
+
+export interface SnapshotIdentity {
+  label: string;
+  source: string;
+  fileSize: number | null;
+  sha256: string | null;
+}
+
+export interface ExistingSnapshot {
+  id: number;
+  label: string | null;
+  source: string;
+  status: string;
+}
+
+interface Range {
+  first: number;
+  last: number;
+}
+
+const textDecoder = new TextDecoder();
+
+/** Aux fields as one JSON object; values that are not UTF-8 text are base64 with a 'base64:' prefix. */
+export function auxJson(aux: Array<[string, Uint8Array]>): string {
+  const o: Record<string, string> = {};
+  for (const [name, v] of aux) o[name] = isUtf8(v) ? textDecoder.decode(v) : `base64:${Buffer.from(v).toString('base64')}`;
+  return JSON.stringify(o);
+}
+
+function auxText(aux: Array<[string, Uint8Array]>, name: string): string | null {
+  for (const [n, v] of aux) if (n === name) return textDecoder.decode(v);
+  return null;
+}
+
+function auxInt(aux: Array<[string, Uint8Array]>, name: string): number | null {
+  const t = auxText(aux, name);
+  return t !== null && /^-?\d+$/.test(t) ? Number(t) : null;
+}
+
+export class InventoryWriter {
+  private readonly insertKey: Database.Statement;
+  private readonly ranges = new Map<number, Range>();
+  private readonly insertMany: (id: number, b: PackedBatch) => void;
+
+  constructor(private readonly db: Db) {
+    const cols = ['snapshot_id', ...KEY_COLUMNS];
+    this.insertKey = db.prepare(`INSERT INTO keys (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    this.insertMany = db.transaction((id: number, b: PackedBatch) => {
+      let last = 0;
+      const st = this.insertKey;
+      forEachRow(b, (r) => {
+        last = Number(st.run(id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]).lastInsertRowid);
+      });
+      const range = this.ranges.get(id);
+      if (range) range.last = last;
+      else this.ranges.set(id, { first: last - b.n + 1, last });
+    });
+  }
+
+  /** Complete snapshots of the same file content. */
+  findComplete(sha256: string, size: number): ExistingSnapshot[] {
+    return this.db
+      .prepare("SELECT id, label, source, status FROM snapshots WHERE sha256 = ? AND file_size = ? AND status = 'complete'")
+      .all(sha256, size) as ExistingSnapshot[];
+  }
+
+  /** Deletes snapshots of the same file left 'loading' or 'failed' by an earlier run; returns how many. */
+  removeStale(id: SnapshotIdentity): number {
+    const stale = this.db
+      .prepare(`SELECT id FROM snapshots WHERE status IN ('loading', 'failed')
+                AND ((sha256 IS NOT NULL AND sha256 = ? AND file_size = ?) OR source = ?)`)
+      .pluck()
+      .all(id.sha256, id.fileSize, id.source) as number[];
+    for (const s of stale) this.deleteSnapshot(s);
+    return stale.length;
+  }
+
+  deleteSnapshot(id: number): void {
+    this.db.transaction(() => {
+      for (const t of ['keys', 'functions', 'modules', 'dbs']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
+      this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
+    })();
+  }
+
+  /** Inserts the snapshot row, status 'loading', committed on its own; returns its id. */
+  begin(id: SnapshotIdentity, memoryModel: string | null): number {
+    const r = this.db
+      .prepare(`INSERT INTO snapshots (label, source, file_size, sha256, memory_model, started_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, 'loading')`)
+      .run(id.label, id.source, id.fileSize, id.sha256, memoryModel, new Date().toISOString());
+    return Number(r.lastInsertRowid);
+  }
+
+  /** One batch of keys in one transaction. */
+  insertBatch(id: number, b: PackedBatch): void {
+    if (b.n > 0) this.insertMany(id, b);
+  }
+
+  insertRows(id: number, rows: KeyRow[]): void {
+    this.insertBatch(id, packRows(rows));
+  }
+
+  /** Writes the dump's facts, applies pattern foldings and marks the snapshot complete, all in one transaction. */
+  finish(id: number, f: DumpFacts): void {
+    const db = this.db;
+    db.transaction(() => {
+      this.applyFolds(id, f.patternFolds);
+      const insDb = db.prepare('INSERT INTO dbs (snapshot_id, db, keys, expires, memory, resize_keys, resize_expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const s of f.dbs) insDb.run(id, s.db, s.keys, s.expires, s.memory, s.resizeKeys, s.resizeExpires);
+      const insMod = db.prepare('INSERT INTO modules (snapshot_id, name, version, kind, keys, bytes) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const m of f.modules) insMod.run(id, m.name, m.version, m.kind, m.keys, m.bytes);
+      const insFn = db.prepare('INSERT INTO functions (snapshot_id, name, engine, code) VALUES (?, ?, ?, ?)');
+      for (const fn of f.functions) insFn.run(id, fn.name, fn.engine, fn.code);
+      const redisVer = auxText(f.aux, 'redis-ver');
+      const valkeyVer = auxText(f.aux, 'valkey-ver');
+      const writer = valkeyVer !== null ? `valkey ${valkeyVer}` : redisVer !== null ? `redis ${redisVer}` : null;
+      db.prepare(`UPDATE snapshots SET magic = ?, rdb_version = ?, writer = ?, ctime = ?, used_mem = ?, repl_id = ?,
+                  aux_json = ?, memory_model = ?, finished_at = ?, status = 'complete', key_count = ?, memory_total = ?,
+                  checksum = ?, memory_verified = ? WHERE id = ?`)
+        .run(f.magic, f.rdbVersion, writer, auxInt(f.aux, 'ctime'), auxInt(f.aux, 'used-mem'), auxText(f.aux, 'repl-id'),
+          auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
+          f.memoryVerified === null ? null : Number(f.memoryVerified), id);
+    })();
+    this.ranges.delete(id);
+  }
+
+  /** Marks a snapshot failed with a one-line error (its rows stay, invisible to the views). */
+  fail(id: number, message: string): void {
+    this.db
+      .prepare("UPDATE snapshots SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'loading'")
+      .run(message.split('\n')[0], new Date().toISOString(), id);
+    this.ranges.delete(id);
+  }
+
+  private applyFolds(id: number, folds: Array<[string, string]>): void {
+    const range = this.ranges.get(id);
+    if (folds.length === 0 || !range) return;
+    const db = this.db;
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS folds (f TEXT PRIMARY KEY, t TEXT NOT NULL)');
+    db.exec('DELETE FROM temp.folds');
+    const ins = db.prepare('INSERT OR REPLACE INTO temp.folds (f, t) VALUES (?, ?)');
+    for (const [f, t] of folds) ins.run(f, t);
+    db.prepare(`UPDATE keys SET pattern = (SELECT t FROM temp.folds WHERE f = keys.pattern)
+                WHERE rowid BETWEEN ? AND ? AND snapshot_id = ? AND pattern IN (SELECT f FROM temp.folds)`)
+      .run(range.first, range.last, id);
+  }
+}
