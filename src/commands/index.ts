@@ -4,10 +4,12 @@ import { infoCommand } from './info.js';
 import { indexCommand } from './index-dumps.js';
 import { queryCommand } from './query.js';
 import { schemaCommand } from './schema.js';
+import { recommendCommand } from './recommend.js';
+import { reportCommand } from './report.js';
 
 /**
  * Every rdbscope command, in the order `--help` lists them. Each command lives in its own file and holds the
  * argument parsing and output only; the work is done by the stage it calls.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand];
+export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand, recommendCommand, reportCommand];

@@ -1,0 +1,47 @@
+/** `rdbscope recommend`: run the rules (built-in and --rules DIR) on a snapshot, findings ranked by savings. */
+import type { Argv, CommandModule } from 'yargs';
+import { loadRules, runRules } from '../rules/engine.js';
+import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
+import { findingsJson, renderFindingsMarkdown, renderFindingsText } from '../report/text-findings.js';
+
+const FORMATS = ['text', 'json', 'markdown'] as const;
+
+interface Args {
+  in: string;
+  snapshot?: string;
+  rules: string[];
+  format: (typeof FORMATS)[number];
+}
+
+export const recommendCommand: CommandModule<object, Args> = {
+  command: 'recommend',
+  describe: 'Findings of the rules on a snapshot, ranked by estimated savings, each with the SQL that found it',
+  builder: (y: Argv): Argv<Args> =>
+    y
+      .option('in', { alias: 'i', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file' })
+      .option('snapshot', { alias: 's', type: 'string', describe: 'Snapshot id or label (default: the newest complete one)' })
+      .option('rules', { type: 'string', array: true, default: [] as string[], describe: 'A folder of your own rules (*.sql, see the README), added to the built-in ones (repeatable)' })
+      .option('format', { alias: 'f', type: 'string', choices: FORMATS, default: 'text' as const, describe: 'Output format' })
+      .example('$0 recommend --in rdbscope.sqlite', 'findings for the newest snapshot')
+      .example('$0 recommend --snapshot prod-2024-05-01 --rules ./my-rules --format markdown > findings.md', 'with your own rules, as Markdown')
+      .example('$0 recommend -f json | jq ".findings[0]"', 'the top finding as JSON') as unknown as Argv<Args>,
+  handler: (a: Args): void => {
+    const rules = loadRules(a.rules.map(String));
+    const db = openInventory(a.in);
+    try {
+      const snap = resolveSnapshot(db, a.in, a.snapshot);
+      const results = runRules(db, rules, snap.id);
+      if (a.format === 'json') {
+        process.stdout.write(JSON.stringify({ snapshot: { id: snap.id, label: snap.label, source: snap.source },
+          ...findingsJson(results) }, null, 2) + '\n');
+      } else if (a.format === 'markdown') {
+        process.stdout.write(renderFindingsMarkdown(results, `rdbscope findings: snapshot ${snap.id}${snap.label ? ` (${snap.label})` : ''}`));
+      } else {
+        process.stdout.write(`Snapshot ${snap.id}${snap.label ? ` (${snap.label})` : ''}: ${results.findings.length} findings from ${rules.length} rules\n\n`);
+        process.stdout.write(renderFindingsText(results, { sql: true }));
+      }
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,71 @@
+/** `rdbscope report`: a snapshot's memory report in the terminal, as JSON, or as a self-contained HTML page. */
+import type { Argv, CommandModule } from 'yargs';
+import { writeFileSync, renameSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { loadRules, runRules } from '../rules/engine.js';
+import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
+import { buildSummary } from '../report/summary.js';
+import { renderReportText } from '../report/text.js';
+import { renderReportHtml } from '../report/html.js';
+import { findingsJson } from '../report/text-findings.js';
+import { UserError } from '../errors.js';
+
+const FORMATS = ['text', 'json'] as const;
+
+interface Args {
+  in: string;
+  snapshot?: string;
+  rules: string[];
+  format: (typeof FORMATS)[number];
+  html?: string;
+  top: number;
+}
+
+/** Writes a file atomically: a temporary file beside it, then a rename. */
+function writeAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UserError(`${path}: cannot write the report: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+export const reportCommand: CommandModule<object, Args> = {
+  command: 'report',
+  describe: 'Memory report of a snapshot: totals, families, TTLs, histograms, top keys, recommendations',
+  builder: (y: Argv): Argv<Args> =>
+    y
+      .option('in', { alias: 'i', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file' })
+      .option('snapshot', { alias: 's', type: 'string', describe: 'Snapshot id or label (default: the newest complete one)' })
+      .option('rules', { type: 'string', array: true, default: [] as string[], describe: 'A folder of your own rules for the recommendations (repeatable)' })
+      .option('format', { alias: 'f', type: 'string', choices: FORMATS, default: 'text' as const, describe: 'Output format on stdout' })
+      .option('html', { type: 'string', describe: 'Also write a self-contained HTML page to this file' })
+      .option('top', { type: 'number', default: 20, describe: 'How many top keys to list' })
+      .example('$0 report --in rdbscope.sqlite', 'the report in the terminal')
+      .example('$0 report --html report.html', 'also write a self-contained HTML page (no network needed to view it)')
+      .example('$0 report --snapshot 2 --format json > report.json', 'the same data as JSON') as unknown as Argv<Args>,
+  handler: (a: Args): void => {
+    if (!Number.isInteger(a.top) || a.top < 1) throw new UserError(`--top must be a positive integer, got ${a.top}`);
+    const rules = loadRules(a.rules.map(String));
+    const db = openInventory(a.in);
+    try {
+      const snap = resolveSnapshot(db, a.in, a.snapshot);
+      const data = buildSummary(db, snap, runRules(db, rules, snap.id), { topKeys: a.top });
+      if (a.html) {
+        writeAtomic(a.html, renderReportHtml(data));
+      }
+      if (a.format === 'json') {
+        const recs = data.recommendations ? findingsJson(data.recommendations) : null;
+        process.stdout.write(JSON.stringify({ ...data, recommendations: recs }, null, 2) + '\n');
+      } else if (a.html) {
+        process.stdout.write(`${a.html}: report of snapshot ${snap.id}, ${data.totals.keys} keys\n`);
+      } else {
+        process.stdout.write(renderReportText(data));
+      }
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,29 @@
+-- id: cold-keys
+-- title: Keys not accessed for 30 days
+-- severity: info
+-- rationale: The dump records how long ago each key was last accessed (LRU idle time, with an LRU
+--   maxmemory-policy) or its access frequency counter (LFU policies). Keys without TTL that nobody read or wrote
+--   for a month hold memory for data that is likely abandoned.
+-- fix: Confirm with the owners of the family, then delete (UNLINK) the keys or give the family a TTL; with an
+--   allkeys-lru/allkeys-lfu policy the server would evict them first under memory pressure anyway.
+
+-- @skip
+SELECT CASE WHEN COUNT(idle_s) = 0 AND COUNT(freq) = 0
+            THEN 'the dump has no LRU idle times or LFU counters (written with a non-LRU/LFU maxmemory-policy)' END
+FROM keys WHERE snapshot_id = :snapshot
+
+-- Cold: idle for 30 days (2,592,000 s) or more, or an LFU counter decayed to 0. Keys with a TTL are left out
+-- (they go away by themselves). Savings: their memory, an upper bound (if all are deleted).
+-- @affected
+SELECT COALESCE(pattern, '(no pattern)') AS pattern,
+       COUNT(*) AS keys,
+       SUM(memory) AS memory,
+       SUM(memory) AS savings,
+       CASE WHEN COUNT(idle_s) > 0 THEN printf('idle %.0f to %.0f days', MIN(idle_s) / 86400.0, MAX(idle_s) / 86400.0)
+            ELSE 'LFU counter 0' END AS detail,
+       MIN(key) AS example
+FROM keys
+WHERE snapshot_id = :snapshot
+  AND expires_at IS NULL
+  AND (idle_s >= 2592000 OR (idle_s IS NULL AND freq = 0))
+GROUP BY pattern

@@ -1,0 +1,20 @@
+-- id: compressible-values
+-- title: Large string values that compress well
+-- severity: info
+-- rationale: Strings over 1 KB whose content deflates to half or less (JSON, HTML, logs, serialized objects)
+--   can be stored compressed by the client: less memory, less network, faster replication.
+-- fix: Compress on write and decompress on read in the client (zstd, lz4 or gzip with a marker byte), starting
+--   with the families at the top of this list.
+
+-- compress_ratio is the deflate ratio (original / compressed) the indexer measured on a sample of each value.
+-- Savings: length * (1 - 1 / compress_ratio) per key.
+-- @affected
+SELECT COALESCE(pattern, '(no pattern)') AS pattern,
+       COUNT(*) AS keys,
+       SUM(memory) AS memory,
+       CAST(SUM(length * (1 - 1 / compress_ratio)) AS INTEGER) AS savings,
+       printf('average ratio %.1f on values averaging %.1f KB', AVG(compress_ratio), AVG(length) / 1024.0) AS detail,
+       MIN(key) AS example
+FROM keys
+WHERE snapshot_id = :snapshot AND type = 'string' AND length > 1024 AND compress_ratio >= 2
+GROUP BY pattern

@@ -1,0 +1,27 @@
+-- id: expired-keys
+-- title: Keys already expired when the dump was written
+-- severity: warning
+-- rationale: A key whose TTL had passed when the snapshot was taken still used memory: Redis removes expired
+--   keys lazily (on access) and by a sampling cycle, which falls behind when many keys expire together or the
+--   server is busy. A large share here means memory is held by data nobody can read.
+-- fix: Raise active-expire-effort (1-10, default 1), spread TTLs with random jitter so keys do not expire at the
+--   same moment, or run a SCAN over the family (touching a key expires it).
+
+-- @skip
+SELECT CASE WHEN ctime IS NULL THEN 'the dump has no ctime aux field, so the time it was written is unknown' END
+FROM snapshots WHERE id = :snapshot
+
+-- Expired means expires_at (ms) <= the dump's ctime (s) * 1000. Savings: all their memory.
+-- @affected
+SELECT COALESCE(k.pattern, '(no pattern)') AS pattern,
+       COUNT(*) AS keys,
+       SUM(k.memory) AS memory,
+       SUM(k.memory) AS savings,
+       printf('expired between %.1f h and %.1f h before the dump', (s.ctime * 1000 - MAX(k.expires_at)) / 3600000.0,
+              (s.ctime * 1000 - MIN(k.expires_at)) / 3600000.0) AS detail,
+       MIN(k.key) AS example
+FROM keys k JOIN snapshots s ON s.id = k.snapshot_id
+WHERE k.snapshot_id = :snapshot
+  AND k.expires_at IS NOT NULL
+  AND k.expires_at <= s.ctime * 1000
+GROUP BY k.pattern
