@@ -4,6 +4,9 @@ import { infoCommand } from './info.js';
 import { indexCommand } from './index-dumps.js';
 import { queryCommand } from './query.js';
 import { schemaCommand } from './schema.js';
+import { planCommand } from './plan.js';
+import { applyCommand } from './apply.js';
+import { restoreCommand } from './restore.js';
 import { recommendCommand } from './recommend.js';
 import { reportCommand } from './report.js';
 
@@ -12,4 +15,4 @@ import { reportCommand } from './report.js';
  * argument parsing and output only; the work is done by the stage it calls.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand, recommendCommand, reportCommand];
+export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand, planCommand, applyCommand, restoreCommand, recommendCommand, reportCommand];

@@ -1,0 +1,197 @@
+/**
+ * Turning inventory rows into plan entries: which keys an action applies to (the action's own condition AND the
+ * rule's or --where's), the command for each, its guard, and the bytes it should free.
+ */
+import type Database from 'better-sqlite3';
+import { UserError } from '../errors.js';
+import type { Action, Guard } from './model.js';
+
+export interface Snapshot {
+  readonly id: number;
+  readonly label: string | null;
+  readonly writer: string | null;
+  readonly ctime: number | null;
+  readonly replId: string | null;
+}
+
+export interface PlanOptions {
+  readonly action: Action;
+  /** SQL condition over the columns of `keys`, or null. */
+  readonly where: string | null;
+  /** A query returning rows of `keys` (at least snapshot_id, db, key) for the rule, or null. */
+  readonly ruleSql: string | null;
+  readonly ruleParams?: Record<string, unknown>;
+  /** Seconds for expire / cap-ttl. */
+  readonly ttl: number | null;
+  /** Hash fields for hdel. */
+  readonly fields: Buffer[];
+  /** Elements to keep, and elements per command, for trim. */
+  readonly keep: number | null;
+  readonly batch: number;
+}
+
+export type PlanItem =
+  | { kind: 'group'; db: number; pattern: string | null; keys: number; free: number }
+  | { kind: 'command'; db: number; args: Buffer[]; guard: Guard; free: number };
+
+interface KeyRow {
+  db: number;
+  key: Buffer;
+  type: string;
+  length: number;
+  memory: number;
+  expires_at: number | null;
+  pattern: string | null;
+}
+
+/** Finds a complete snapshot by id or label (the newest complete one when neither is given). */
+export function findSnapshot(db: Database.Database, ref: string | undefined): Snapshot {
+  const cols = 'id, label, writer, ctime, repl_id AS replId';
+  let row: Snapshot | undefined;
+  if (ref === undefined) row = db.prepare(`SELECT ${cols} FROM snapshots WHERE status = 'complete' ORDER BY id DESC LIMIT 1`).get() as Snapshot | undefined;
+  else if (/^\d+$/.test(ref)) row = db.prepare(`SELECT ${cols} FROM snapshots WHERE status = 'complete' AND id = ?`).get(Number(ref)) as Snapshot | undefined;
+  else row = db.prepare(`SELECT ${cols} FROM snapshots WHERE status = 'complete' AND label = ? ORDER BY id DESC LIMIT 1`).get(ref) as Snapshot | undefined;
+  if (!row) throw new UserError(ref === undefined ? 'the inventory holds no complete snapshot' : `no complete snapshot with id or label '${ref}'`);
+  return row;
+}
+
+/** The action's own condition on a key, and the bytes each key frees (SQL expressions over `keys`). */
+function actionSql(o: PlanOptions, snap: Snapshot): { cond: string; free: string; cmds?: string } {
+  switch (o.action) {
+    case 'unlink':
+      return { cond: '1', free: 'memory' };
+    case 'expire':
+      return { cond: 'expires_at IS NULL', free: 'memory' };
+    case 'cap-ttl': {
+      const base = snap.ctime !== null ? snap.ctime * 1000 : Date.now();
+      return { cond: `expires_at IS NOT NULL AND expires_at > ${base + (o.ttl ?? 0) * 1000}`, free: '0' };
+    }
+    case 'persist':
+      return { cond: 'expires_at IS NOT NULL', free: '0' };
+    case 'hdel':
+      return { cond: "type = 'hash'", free: '0' };
+    case 'trim':
+      return { cond: `type IN ('list', 'zset') AND length > ${o.keep ?? 0}`, free: `CAST(memory * (length - ${o.keep ?? 0}) / length AS INTEGER)`,
+        cmds: `(length - ${o.keep ?? 0} + ${o.batch - 1}) / ${o.batch}` };
+  }
+}
+
+function selection(o: PlanOptions, snap: Snapshot): { sql: string; free: string; cmds: string } {
+  const a = actionSql(o, snap);
+  const parts = [`k.snapshot_id = ${snap.id}`, `(${a.cond})`];
+  if (o.where) parts.push(`(${o.where})`);
+  if (o.ruleSql) parts.push(`(k.db, k.key) IN (SELECT r.db, r.key FROM (${o.ruleSql}) r WHERE r.snapshot_id = ${snap.id})`);
+  return { sql: parts.join(' AND '), free: a.free, cmds: a.cmds ?? '1' };
+}
+
+function sqlError(err: unknown, what: string): UserError {
+  const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new UserError(`${what}: ${msg}`);
+}
+
+export interface Totals {
+  readonly keys: number;
+  readonly commands: number;
+  readonly free: number;
+  readonly groups: Map<string, { keys: number; free: number }>;
+}
+
+function groupKey(db: number, pattern: string | null): string {
+  return `${db}\u0000${pattern ?? ''}`;
+}
+
+/** Counts the keys and bytes of the selection, per (db, pattern). */
+export function planTotals(db: Database.Database, o: PlanOptions, snap: Snapshot): Totals {
+  const s = selection(o, snap);
+  let rows: Array<{ db: number; pattern: string | null; n: number; free: number; cmds: number }>;
+  try {
+    const st = db.prepare(`SELECT k.db AS db, k.pattern AS pattern, COUNT(*) AS n, COALESCE(SUM(${s.free}), 0) AS free,
+      SUM(${s.cmds}) AS cmds FROM keys k WHERE ${s.sql} GROUP BY k.db, k.pattern`);
+    rows = (o.ruleParams ? st.all(o.ruleParams) : st.all()) as typeof rows;
+  } catch (err) {
+    throw sqliteErrorFor(err, o);
+  }
+  const groups = new Map<string, { keys: number; free: number }>();
+  let keys = 0;
+  let free = 0;
+  let commands = 0;
+  for (const r of rows) {
+    commands += r.cmds;
+    groups.set(groupKey(r.db, r.pattern), { keys: r.n, free: r.free });
+    keys += r.n;
+    free += r.free;
+  }
+  return { keys, commands, free, groups };
+}
+
+function sqliteErrorFor(err: unknown, o: PlanOptions): UserError {
+  return sqlError(err, o.ruleSql ? 'the rule\'s query failed' : `--where ${JSON.stringify(o.where)} is not valid SQL over the keys table`);
+}
+
+function guardOf(r: KeyRow, len: number): Guard {
+  const ttl = r.expires_at === null ? 'none' : 'set';
+  return { type: r.type, ttl, expiresAt: r.expires_at, len: r.type === 'module' ? -1 : len, mem: r.memory };
+}
+
+function* commandsFor(r: KeyRow, o: PlanOptions): Generator<PlanItem> {
+  const key = r.key;
+  const cmd = (args: Array<string | Buffer>, len: number, free: number): PlanItem => ({
+    kind: 'command', db: r.db, args: args.map((a) => (typeof a === 'string' ? Buffer.from(a) : a)), guard: guardOf(r, len), free,
+  });
+  switch (o.action) {
+    case 'unlink':
+      yield cmd(['UNLINK', key], r.length, r.memory);
+      return;
+    case 'expire':
+      yield cmd(['EXPIRE', key, String(o.ttl), 'NX'], r.length, r.memory);
+      return;
+    case 'cap-ttl':
+      yield cmd(['EXPIRE', key, String(o.ttl), 'LT'], r.length, 0);
+      return;
+    case 'persist':
+      yield cmd(['PERSIST', key], r.length, 0);
+      return;
+    case 'hdel':
+      yield cmd(['HDEL', key, ...o.fields], r.length, 0);
+      return;
+    case 'trim': {
+      const keep = o.keep ?? 0;
+      let cur = r.length;
+      while (cur > keep) {
+        const next = Math.max(keep, cur - o.batch);
+        const free = Math.floor((r.memory * (cur - next)) / r.length);
+        // Absolute forms, so that sending a line again (after a crash) changes nothing more.
+        if (r.type === 'list') yield cmd(['LTRIM', key, '0', String(next - 1)], cur, free);
+        else yield cmd(['ZREMRANGEBYRANK', key, '0', String(-(next + 1))], cur, free);
+        cur = next;
+      }
+      return;
+    }
+  }
+}
+
+/** Streams the plan entries: a group entry before the keys of each (db, pattern), then their commands. */
+export function* planItems(db: Database.Database, o: PlanOptions, snap: Snapshot, totals: Totals): Generator<PlanItem> {
+  const s = selection(o, snap);
+  let it: IterableIterator<unknown>;
+  try {
+    const st = db.prepare(`SELECT k.db AS db, k.key AS key, k.type AS type, k.length AS length, k.memory AS memory,
+      k.expires_at AS expires_at, k.pattern AS pattern FROM keys k WHERE ${s.sql}
+      ORDER BY k.db, k.pattern, k.key`);
+    it = o.ruleParams ? st.iterate(o.ruleParams) : st.iterate();
+  } catch (err) {
+    throw sqliteErrorFor(err, o);
+  }
+  let current: string | null = null;
+  for (const row of it) {
+    const r = row as KeyRow;
+    if (!Buffer.isBuffer(r.key)) r.key = Buffer.from(String(r.key), 'utf8'); // a key stored as TEXT
+    const g = groupKey(r.db, r.pattern);
+    if (g !== current) {
+      current = g;
+      const t = totals.groups.get(g) ?? { keys: 0, free: 0 };
+      yield { kind: 'group', db: r.db, pattern: r.pattern, keys: t.keys, free: t.free };
+    }
+    yield* commandsFor(r, o);
+  }
+}
