@@ -14,7 +14,7 @@ import {
 import { loadParseFile } from './decoder.js';
 import { makeMemory, makePatterns } from './integrations.js';
 import { packRows, transferList } from './pack.js';
-import { RowBuilder } from './rows.js';
+import { COMPRESS_SAMPLE_BYTES, RowBuilder } from './rows.js';
 
 const port = parentPort!;
 
@@ -75,7 +75,7 @@ function runJob(input: WorkerInput): void {
     Atomics.add(shared, SHARED_IN_FLIGHT, 1);
     post({ kind: 'keys', batch: packRows(rows), offset: builder.offset });
   }, patterns, memory);
-  const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: 65536 });
+  const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES });
   trace('parsed');
   builder.flushRows();
   trace('flushed');

@@ -30,6 +30,9 @@ interface Range {
 
 const textDecoder = new TextDecoder();
 
+/** Rows per multi-row INSERT (19 columns x 50 = 950 parameters, well under SQLite's limit). */
+const CHUNK_ROWS = 50;
+
 /** Aux fields as one JSON object; values that are not UTF-8 text are base64 with a 'base64:' prefix. */
 export function auxJson(aux: Array<[string, Uint8Array]>): string {
   const o: Record<string, string> = {};
@@ -49,18 +52,32 @@ function auxInt(aux: Array<[string, Uint8Array]>, name: string): number | null {
 
 export class InventoryWriter {
   private readonly insertKey: Database.Statement;
+  private readonly insertChunk: Database.Statement;
   private readonly ranges = new Map<number, Range>();
   private readonly insertMany: (id: number, b: PackedBatch) => void;
 
   constructor(private readonly db: Db) {
     const cols = ['snapshot_id', ...KEY_COLUMNS];
-    this.insertKey = db.prepare(`INSERT INTO keys (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const tuple = `(${cols.map(() => '?').join(', ')})`;
+    const head = `INSERT INTO keys (${cols.join(', ')}) VALUES `;
+    this.insertKey = db.prepare(head + tuple);
+    // Many rows per statement: the per-call cost of binding and stepping is paid once per CHUNK_ROWS rows.
+    this.insertChunk = db.prepare(head + Array(CHUNK_ROWS).fill(tuple).join(', '));
+    const width = cols.length;
+    const params: unknown[] = new Array(CHUNK_ROWS * width);
     this.insertMany = db.transaction((id: number, b: PackedBatch) => {
       let last = 0;
-      const st = this.insertKey;
+      let filled = 0;
       forEachRow(b, (r) => {
-        last = Number(st.run(id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17]).lastInsertRowid);
+        const base = filled * width;
+        params[base] = id;
+        for (let c = 0; c < r.length; c++) params[base + 1 + c] = r[c];
+        if (++filled === CHUNK_ROWS) {
+          last = Number(this.insertChunk.run(params).lastInsertRowid);
+          filled = 0;
+        }
       });
+      for (let i = 0; i < filled; i++) last = Number(this.insertKey.run(params.slice(i * width, (i + 1) * width)).lastInsertRowid);
       const range = this.ranges.get(id);
       if (range) range.last = last;
       else this.ranges.set(id, { first: last - b.n + 1, last });
