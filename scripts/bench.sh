@@ -60,6 +60,11 @@ has_command() {
 
 measure redis-check-rdb redis-check-rdb "$DUMP" >/dev/null
 
+if has_command info; then
+  # Decoding without values, with the memory estimate and the checksum: the figure to hold against redis-check-rdb.
+  measure "rdbscope info" sh -c 'node "$1" info "$2" >/dev/null' sh "$CLI" "$DUMP"
+fi
+
 if has_command dump; then
   measure "rdbscope dump --format jsonl" sh -c 'node "$1" dump "$2" --format jsonl >/dev/null' sh "$CLI" "$DUMP"
 else
