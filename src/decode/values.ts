@@ -85,10 +85,18 @@ function scalarLen(v: Scalar): number {
   return v instanceof Uint8Array ? v.length : decimalLength(v);
 }
 
+/** A score stored as text (listpack/ziplist entries, RDB v1 zsets): strtod's forms, including inf and nan. */
+function parseScore(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
+  if (t === '-inf' || t === '-infinity') return -Infinity;
+  return t === 'nan' ? NaN : parseFloat(t);
+}
+
 function scoreOf(v: Scalar | null): number {
   if (v === null) return 0;
   if (typeof v !== 'object') return Number(v);
-  return parseFloat(new TextDecoder().decode(v));
+  return parseScore(new TextDecoder().decode(v));
 }
 
 /** Reads one compact blob and walks it with the sink; returns the walker's entry count. */
@@ -293,7 +301,7 @@ function readSkiplistZset(ctx: ValueContext, binary: boolean): void {
       if (l === 253) score = NaN;
       else if (l === 254) score = Infinity;
       else if (l === 255) score = -Infinity;
-      else score = parseFloat(new TextDecoder().decode(r.view(l, 'zset score')));
+      else score = parseScore(new TextDecoder().decode(r.view(l, 'zset score')));
     }
     const len = scalarLen(member);
     if (len > st.largest) st.largest = len;

@@ -8,8 +8,10 @@ import { base64, scalarJson, scalarKeyJson, utf8OrNull } from './text.js';
 
 const idText = (id: StreamId): string => `${id.ms}-${id.seq}`;
 
+/** A score as JSON: a number, or "inf" / "-inf" / "nan" as Redis writes them. */
 function scoreJson(s: number): string {
-  return Number.isFinite(s) ? String(s) : `"${String(s)}"`;
+  if (Number.isFinite(s)) return String(s);
+  return s > 0 ? '"inf"' : s < 0 ? '"-inf"' : '"nan"';
 }
 
 export class ValueJsonWriter implements RdbHandler {
