@@ -10,14 +10,14 @@ import { InventoryWriter, auxJson } from '../src/inventory/writer.js';
 import { keySlot } from '../src/inventory/slot.js';
 
 function row(key: Uint8Array, pattern: string | null, memory: number): KeyRow {
-  return [0, key, null, 'string', 'raw', 3, memory, 10, null, null, null, keySlot(key), 3, 0, null, pattern, null, null];
+  return [0, key, null, 'string', 'raw', 3, memory, 10, null, null, null, keySlot(key), 3, 0, null, pattern, null, null, null, null, null];
 }
 
 function facts(keyCount: number, folds: Array<[string, string]> = []): DumpFacts {
   return {
     magic: 'REDIS', rdbVersion: 11, aux: [['redis-ver', Buffer.from('7.2.4')], ['bin', Uint8Array.from([0xff, 0xfe])]],
     dbs: [{ db: 0, keys: keyCount, expires: 0, memory: 0, resizeKeys: null, resizeExpires: null }],
-    modules: [], functions: [], keyCount, memoryTotal: 0, memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: folds,
+    modules: [], functions: [], keyCount, memoryTotal: 0, memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: folds, hashFields: [],
   };
 }
 

@@ -17,7 +17,7 @@ let inv = '';
 const BIN = Uint8Array.from([0xff, 0x00, 0x22, 0x0a]);
 
 function row(key: Uint8Array, text: string | null, memory: number, db = 0): KeyRow {
-  return [db, key, text, 'string', 'raw', 1, memory, 10, null, null, null, keySlot(key), 1, 0, null, null, null, null];
+  return [db, key, text, 'string', 'raw', 1, memory, 10, null, null, null, keySlot(key), 1, 0, null, null, null, null, null, null, null];
 }
 
 before(() => {
@@ -29,7 +29,7 @@ before(() => {
   w.insertRows(id, [row(Buffer.from('user:1'), 'user:1', 100), row(BIN, null, 50), row(Buffer.from('a,b'), 'a,b', 7, 3)]);
   w.finish(id, {
     magic: 'REDIS', rdbVersion: 11, aux: [], dbs: [], modules: [], functions: [], keyCount: 3, memoryTotal: 157,
-    memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: [],
+    memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: [], hashFields: [],
   });
   createIndexes(db, true);
   closeAfterWrite(db);

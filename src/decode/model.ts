@@ -54,6 +54,9 @@ export interface KeyRecord extends KeyHeader {
   readonly minFieldExpiresAtMs: number | null;
   /** For modules: the 9-character module type name. */
   readonly moduleName: string | null;
+  /** For zsets: the lowest and highest score (NaN scores ignored), or null for an empty zset or another type. */
+  readonly scoreMin: number | null;
+  readonly scoreMax: number | null;
 }
 
 export interface StreamId {
@@ -150,10 +153,13 @@ export interface RdbHandler {
    */
   stringValue?(len: number, value: Scalar | null): void;
   /**
-   * For strings of over 1 KiB when the parser was given `sampleBytes`: the first `sampleBytes` bytes of the value
-   * (decompressed), for measuring compressibility without holding the whole value. Called before stringValue.
+   * For strings of over 20 bytes when the parser was given `sampleBytes`: the first `sampleBytes` bytes of the value
+   * (decompressed), for measuring compressibility or recognizing a format without holding the whole value.
+   * Called before stringValue.
    */
   stringSample?(sample: Uint8Array): void;
+  /** Every hash field name, whatever the encoding, when the parser was given `fieldNames`. */
+  hashFieldName?(field: Scalar): void;
   listItem?(v: Scalar): void;
   setMember?(v: Scalar): void;
   zsetMember?(member: Scalar, score: number): void;

@@ -17,8 +17,10 @@ export interface ParseOptions {
   readonly values?: boolean;
   /** Verify the CRC-64 trailer when the file has one. Default true. */
   readonly checksum?: boolean;
-  /** Pass the first N bytes of string values over 1 KiB to `stringSample` (0 = off). */
+  /** Pass the first N bytes of string values over 20 bytes to `stringSample` (0 = off). */
   readonly sampleBytes?: number;
+  /** Report every hash field name to `hashFieldName` (listpack hashes are then walked with values). */
+  readonly fieldNames?: boolean;
   /** Largest single string held in memory: a compact blob, or a value when values are asked for. Default 512 MiB. */
   readonly maxStringBytes?: number;
   /** A checksum computed elsewhere (in parallel, for regular files); replaces the inline CRC. */
@@ -96,8 +98,13 @@ function parseRecords(
   const { magic, version } = readHeader(r);
   const valkey = magic === 'VALKEY';
   handler.header?.(magic, version);
-  const st: ValueState = { encoding: '', length: 0, largest: 0, fieldTtls: 0, minFieldExpire: null, moduleName: null };
-  const ctx: ValueContext = { r, h: handler, values: opts.values === true, valkey, version, sampleBytes: opts.sampleBytes ?? 0, st };
+  const st: ValueState = {
+    encoding: '', length: 0, largest: 0, fieldTtls: 0, minFieldExpire: null, moduleName: null, scoreMin: null, scoreMax: null,
+  };
+  const ctx: ValueContext = {
+    r, h: handler, values: opts.values === true, valkey, version, sampleBytes: opts.sampleBytes ?? 0,
+    fieldNames: opts.fieldNames === true && handler.hashFieldName !== undefined, st,
+  };
   let db = 0;
   let keys = 0;
   let expires: number | null = null;
@@ -196,13 +203,14 @@ function parseRecords(
     const rec = {
       db, key, rdbType: op, type, expiresAtMs: expires, idleS: idle, freq, offset: keyStart < 0 ? at : keyStart,
       encoding: '', length: 0, rdbBytes: 0, largestElement: 0, fieldTtls: 0, minFieldExpiresAtMs: null as number | null,
-      moduleName: null as string | null,
+      moduleName: null as string | null, scoreMin: null as number | null, scoreMax: null as number | null,
     };
     handler.beginKey?.(rec);
     st.largest = 0;
     st.fieldTtls = 0;
     st.minFieldExpire = null;
     st.moduleName = null;
+    st.scoreMin = st.scoreMax = null;
     readValue(ctx, op);
     rec.encoding = st.encoding;
     rec.length = st.length;
@@ -210,6 +218,8 @@ function parseRecords(
     rec.fieldTtls = st.fieldTtls;
     rec.minFieldExpiresAtMs = st.minFieldExpire;
     rec.moduleName = st.moduleName;
+    rec.scoreMin = st.scoreMin;
+    rec.scoreMax = st.scoreMax;
     rec.rdbBytes = r.offset - rec.offset;
     handler.endKey?.(rec);
     keys++;

@@ -2,10 +2,15 @@ import type { RdbHandler } from './model.js';
 
 const METHODS = [
   'header', 'aux', 'selectDb', 'resizeDb', 'functionLibrary', 'moduleAux', 'slotInfo', 'slotImport', 'beginKey',
-  'stringValue', 'stringSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'blob', 'quicklistNode',
+  'stringValue', 'stringSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'hashFieldName', 'blob', 'quicklistNode',
   'streamNode', 'streamEntry', 'streamMeta', 'streamGroup', 'streamConsumer', 'streamPending', 'moduleValue',
   'endKey', 'end',
 ] as const satisfies ReadonlyArray<keyof RdbHandler>;
+
+// Every RdbHandler method must be listed above: this fails to compile when one is missing.
+type Missing = Exclude<keyof RdbHandler, (typeof METHODS)[number]>;
+const complete: Missing extends never ? true : Missing = true;
+void complete;
 
 /**
  * One handler that calls each of `handlers` in order for every callback. Put producers first: a handler that

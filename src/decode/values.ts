@@ -19,6 +19,8 @@ export interface ValueState {
   fieldTtls: number;
   minFieldExpire: number | null;
   moduleName: string | null;
+  scoreMin: number | null;
+  scoreMax: number | null;
 }
 
 export interface ValueContext {
@@ -28,6 +30,7 @@ export interface ValueContext {
   readonly valkey: boolean;
   readonly version: number;
   readonly sampleBytes: number;
+  readonly fieldNames: boolean;
   readonly st: ValueState;
 }
 
@@ -59,7 +62,7 @@ function readString(ctx: ValueContext): void {
   const { r, h, st } = ctx;
   r.stringHeader('string value');
   const len = r.strLen;
-  const sample = ctx.sampleBytes > 0 && len > 1024 && h.stringSample ? Math.min(len, ctx.sampleBytes) : 0;
+  const sample = ctx.sampleBytes > 0 && len > SHORT_STRING && h.stringSample ? Math.min(len, ctx.sampleBytes) : 0;
   let value: Scalar | null = null;
   if (r.strKind === StrKind.Int) value = r.strInt;
   else if (ctx.values || len <= SHORT_STRING) {
@@ -91,6 +94,12 @@ function parseScore(text: string): number {
   if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
   if (t === '-inf' || t === '-infinity') return -Infinity;
   return t === 'nan' ? NaN : parseFloat(t);
+}
+
+function noteScore(st: ValueState, score: number): void {
+  if (Number.isNaN(score)) return;
+  if (st.scoreMin === null || score < st.scoreMin) st.scoreMin = score;
+  if (st.scoreMax === null || score > st.scoreMax) st.scoreMax = score;
 }
 
 function scoreOf(v: Scalar | null): number {
@@ -141,6 +150,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
     if (slot === 0) {
       a = v;
       aLen = len;
+      if (kind === 'hash' && ctx.fieldNames && v !== null) h.hashFieldName!(v);
       if (kind === 'zset' && len > st.largest) st.largest = len;
       if (width === 2) return;
       return;
@@ -151,7 +161,9 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
       return;
     }
     if (kind === 'zset') {
-      if (ctx.values) h.zsetMember?.(a!, scoreOf(v));
+      const score = scoreOf(v);
+      noteScore(st, score);
+      if (ctx.values) h.zsetMember?.(a!, score);
       return;
     }
     let value = v;
@@ -271,6 +283,7 @@ function readHashtableHash(ctx: ValueContext, ttlForm: 'none' | 'absolute' | 're
     }
     const len = scalarLen(field) + scalarLen(value);
     if (len > st.largest) st.largest = len;
+    if (ctx.fieldNames) h.hashFieldName!(field);
     h.hashField?.(field, value, ttl);
   }
   st.length = n;
@@ -305,6 +318,7 @@ function readSkiplistZset(ctx: ValueContext, binary: boolean): void {
     }
     const len = scalarLen(member);
     if (len > st.largest) st.largest = len;
+    noteScore(st, score);
     h.zsetMember?.(member, score);
   }
   st.length = n;
@@ -334,7 +348,7 @@ export function readValue(ctx: ValueContext, t: number): void {
       return readModule(ctx);
     case RdbType.HashZipmap:
       st.encoding = 'zipmap';
-      st.length = readBlob(ctx, 'zipmap', tupleSink(ctx, 2, 'hash')).count / 2;
+      st.length = readBlob(ctx, 'zipmap', tupleSink(ctx, 2, 'hash'), true, ctx.values || ctx.fieldNames).count / 2;
       return;
     case RdbType.ListZiplist:
       st.encoding = 'ziplist';
@@ -352,8 +366,10 @@ export function readValue(ctx: ValueContext, t: number): void {
     case RdbType.HashZiplist:
     case RdbType.HashListpack: {
       const kind = t === RdbType.ZsetZiplist || t === RdbType.HashZiplist ? 'ziplist' : 'listpack';
-      const sink = tupleSink(ctx, 2, t === RdbType.ZsetZiplist || t === RdbType.ZsetListpack ? 'zset' : 'hash');
-      const { count } = readBlob(ctx, kind, sink);
+      const zset = t === RdbType.ZsetZiplist || t === RdbType.ZsetListpack;
+      const sink = tupleSink(ctx, 2, zset ? 'zset' : 'hash');
+      // Scores (for the score range) and field names are entries: walk with values when they are wanted.
+      const { count } = readBlob(ctx, kind, sink, true, ctx.values || zset || ctx.fieldNames);
       if (count % 2 !== 0) throw r.fault(`${kind} with an even number of entries (pairs), got ${count}`);
       st.encoding = kind;
       st.length = count / 2;

@@ -9,6 +9,7 @@ import type { PackedBatch } from './pack.js';
 export const KEY_COLUMNS = [
   'db', 'key', 'key_text', 'type', 'encoding', 'length', 'memory', 'rdb_bytes', 'expires_at', 'idle_s', 'freq',
   'slot', 'largest_element', 'field_ttls', 'min_field_expires_at', 'pattern', 'compress_ratio', 'module',
+  'value_format', 'score_min', 'score_max',
 ] as const;
 
 export type KeyRow = [
@@ -16,7 +17,16 @@ export type KeyRow = [
   memory: number, rdbBytes: number, expiresAt: number | null, idleS: number | null, freq: number | null,
   slot: number, largestElement: number, fieldTtls: number, minFieldExpiresAt: number | null,
   pattern: string | null, compressRatio: number | null, module: string | null,
+  valueFormat: string | null, scoreMin: number | null, scoreMax: number | null,
 ];
+
+/** How many hashes of a family carry a field name (see the hash_fields table). */
+export interface HashFieldRow {
+  pattern: string;
+  field: Uint8Array;
+  hashes: number;
+  familyHashes: number;
+}
 
 export interface DbStats {
   db: number;
@@ -57,6 +67,8 @@ export interface DumpFacts {
   checksum: string;
   /** Final pattern of every pattern the rows carry that the inferrer folded into another one. */
   patternFolds: Array<[string, string]>;
+  /** Hash field names per family, before folding (the writer applies patternFolds). */
+  hashFields: HashFieldRow[];
 }
 
 export type WorkerMessage =

@@ -74,7 +74,12 @@ export function openForWrite(path: string): Db {
 }
 
 /** Columns added to schema version 1 after its first release, added to older files in place. */
-const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [['snapshots', 'memory_verified', 'INTEGER']];
+const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
+  ['snapshots', 'memory_verified', 'INTEGER'],
+  ['keys', 'value_format', 'TEXT'],
+  ['keys', 'score_min', 'REAL'],
+  ['keys', 'score_max', 'REAL'],
+];
 
 function addMissingColumns(db: Db): void {
   for (const [table, column, type] of ADDED_COLUMNS) {

@@ -7,9 +7,9 @@
 import type { KeyRow } from './batch.js';
 
 /** Row positions of the numeric columns. */
-const NUM = [0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16] as const;
+const NUM = [0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 19, 20] as const;
 /** Row positions of the dictionary-coded string columns. */
-const STR = [3, 4, 15, 17] as const;
+const STR = [3, 4, 15, 17, 18] as const;
 
 export interface PackedBatch {
   n: number;
@@ -64,7 +64,7 @@ export function transferList(b: PackedBatch): ArrayBuffer[] {
 
 /** Calls `fn` with each row rebuilt (the row array is reused between calls; key is a view into the batch). */
 export function forEachRow(b: PackedBatch, fn: (row: KeyRow) => void): void {
-  const row = new Array(18) as unknown as KeyRow;
+  const row = new Array(21) as unknown as KeyRow;
   const keyBuf = Buffer.from(b.keys.buffer, b.keys.byteOffset, b.keys.byteLength);
   let start = 0;
   for (let i = 0; i < b.n; i++) {

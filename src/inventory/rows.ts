@@ -4,9 +4,10 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { deflateSync } from 'fflate';
-import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler } from '../decode/model.js';
+import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler, Scalar } from '../decode/model.js';
 import type { DbStats, DumpFacts, FunctionRow, KeyRow, ModuleRow } from './batch.js';
 import type { KeyMemory, KeyPatterns } from './integrations.js';
+import { FieldNames, looksLikeJson } from './signals.js';
 import { keySlot } from './slot.js';
 
 const textDecoder = new TextDecoder('utf-8');
@@ -36,6 +37,8 @@ export class RowBuilder implements RdbHandler {
   private rows: KeyRow[] = [];
   private ratio: number | null = null;
   private largeValues = 0;
+  private format: string | null = null;
+  private readonly fields = new FieldNames();
   private moduleVersion: number | null = null;
   private readonly dbs = new Map<number, DbStats>();
   private readonly modules = new Map<string, ModuleRow>();
@@ -85,13 +88,21 @@ export class RowBuilder implements RdbHandler {
 
   beginKey(h: KeyHeader): void {
     this.ratio = null;
+    this.format = null;
+    this.fields.beginKey();
     this.moduleVersion = null;
     this.offset = h.offset;
   }
 
   stringSample(sample: Uint8Array): void {
+    this.format = looksLikeJson(sample) ? 'json' : null;
+    if (sample.length <= 1024) return; // compressibility is measured on values of over 1 KiB only
     const n = this.largeValues++;
     if (n < COMPRESS_MEASURE_ALL || n % COMPRESS_STRIDE === 0) this.ratio = compressRatio(sample);
+  }
+
+  hashFieldName(field: Scalar): void {
+    this.fields.add(field);
   }
 
   moduleValue(name: string, version: number): void {
@@ -111,7 +122,9 @@ export class RowBuilder implements RdbHandler {
     this.rows.push([
       r.db, key, keyText, r.type, r.encoding, r.length, memory, r.rdbBytes, r.expiresAtMs, r.idleS, r.freq,
       keySlot(key), r.largestElement, r.fieldTtls, r.minFieldExpiresAtMs, pattern, this.ratio, r.moduleName,
+      r.type === 'string' ? this.format : null, r.scoreMin, r.scoreMax,
     ]);
+    if (r.type === 'hash' && pattern !== null) this.fields.endHash(pattern);
     const s = this.dbStats(r.db);
     s.keys++;
     if (r.expiresAtMs !== null) s.expires++;
@@ -142,6 +155,7 @@ export class RowBuilder implements RdbHandler {
   }
 
   facts(): DumpFacts {
+    const folds = this.patterns ? finalFolds(this.patternsSeen, this.patterns.foldings()) : [];
     return {
       magic: this.magic,
       rdbVersion: this.version,
@@ -154,7 +168,8 @@ export class RowBuilder implements RdbHandler {
       memoryModel: this.memory ? this.memory.model() : null,
       memoryVerified: this.memory ? this.memory.verified() : null,
       checksum: this.checksum,
-      patternFolds: this.patterns ? finalFolds(this.patternsSeen, this.patterns.foldings()) : [],
+      patternFolds: folds,
+      hashFields: this.fields.rows(folds),
     };
   }
 

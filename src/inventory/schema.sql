@@ -50,7 +50,10 @@ CREATE TABLE IF NOT EXISTS keys (
   min_field_expires_at INTEGER,         -- earliest hash field expiry, ms since the epoch
   pattern             TEXT,             -- inferred key family, e.g. 'session:{uuid}'
   compress_ratio      REAL,             -- measured deflate ratio (original/compressed) on a sample, for values > 1 KB
-  module              TEXT              -- module type name for module values
+  module              TEXT,             -- module type name for module values
+  value_format        TEXT,             -- 'json' for strings whose value (or its first 4 KiB) is JSON, else NULL
+  score_min           REAL,             -- zsets: lowest score
+  score_max           REAL              -- zsets: highest score
 );
 
 CREATE TABLE IF NOT EXISTS functions (
@@ -67,6 +70,16 @@ CREATE TABLE IF NOT EXISTS modules (
   kind        TEXT NOT NULL,            -- 'aux' (module aux data) or 'value' (module-typed keys)
   keys        INTEGER NOT NULL DEFAULT 0,
   bytes       INTEGER NOT NULL DEFAULT 0
+);
+
+-- Field names shared by the hashes of a key family (hashes of up to 128 fields; at most 256 names a family).
+CREATE TABLE IF NOT EXISTS hash_fields (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,
+  field       BLOB NOT NULL,            -- the field name's bytes
+  field_text  TEXT,                     -- the field name when it is UTF-8
+  hashes      INTEGER NOT NULL,         -- hashes of the family that have this field
+  family_hashes INTEGER NOT NULL        -- hashes of the family that were examined
 );
 
 CREATE TABLE IF NOT EXISTS dbs (

@@ -75,7 +75,7 @@ function runJob(input: WorkerInput): void {
     Atomics.add(shared, SHARED_IN_FLIGHT, 1);
     post({ kind: 'keys', batch: packRows(rows), offset: builder.offset });
   }, patterns, memory);
-  const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES });
+  const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
   trace('parsed');
   builder.flushRows();
   trace('flushed');

@@ -104,7 +104,7 @@ export class InventoryWriter {
 
   deleteSnapshot(id: number): void {
     this.db.transaction(() => {
-      for (const t of ['keys', 'functions', 'modules', 'dbs']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
+      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
       this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
     })();
   }
@@ -138,6 +138,13 @@ export class InventoryWriter {
       for (const m of f.modules) insMod.run(id, m.name, m.version, m.kind, m.keys, m.bytes);
       const insFn = db.prepare('INSERT INTO functions (snapshot_id, name, engine, code) VALUES (?, ?, ?, ?)');
       for (const fn of f.functions) insFn.run(id, fn.name, fn.engine, fn.code);
+      const insField = db.prepare(
+        'INSERT INTO hash_fields (snapshot_id, pattern, field, field_text, hashes, family_hashes) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      for (const h of f.hashFields) {
+        const field = Buffer.from(h.field.buffer, h.field.byteOffset, h.field.length);
+        insField.run(id, h.pattern, field, isUtf8(field) ? field.toString('utf8') : null, h.hashes, h.familyHashes);
+      }
       const redisVer = auxText(f.aux, 'redis-ver');
       const valkeyVer = auxText(f.aux, 'valkey-ver');
       const writer = valkeyVer !== null ? `valkey ${valkeyVer}` : redisVer !== null ? `redis ${redisVer}` : null;
