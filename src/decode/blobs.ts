@@ -5,8 +5,12 @@
  */
 import type { Scalar } from './model.js';
 
-/** Receives one entry: its value (null unless values were asked for) and its length as a string. */
-export type EntrySink = (value: Scalar | null, len: number) => void;
+/**
+ * Receives one entry: its value (for a string entry, null unless values were asked for), its length as a string,
+ * and for a string entry where its bytes start in `blob` (-1 for an integer entry), so that a caller can read a
+ * few bytes without a view being made for every entry.
+ */
+export type EntrySink = (value: Scalar | null, len: number, at: number, blob: Uint8Array) => void;
 
 export class BlobError extends Error {
   constructor(
@@ -88,8 +92,8 @@ export function walkListpack(b: Uint8Array, wantValues: boolean, sink: EntrySink
     const back = entryLen < 128 ? 1 : entryLen < 16384 ? 2 : entryLen < 2097152 ? 3 : entryLen < 268435456 ? 4 : 5;
     if (p + entryLen + back > n - 1) throw new BlobError(p, 'a listpack entry that ends inside the listpack');
     if (sink !== null) {
-      if (slen >= 0) sink(wantValues ? b.subarray(p + hdr, p + hdr + slen) : null, slen);
-      else sink(wantValues ? iv : null, intLen(iv));
+      if (slen >= 0) sink(wantValues ? b.subarray(p + hdr, p + hdr + slen) : null, slen, p + hdr, b);
+      else sink(iv, intLen(iv), -1, b);
     }
     p += entryLen + back;
     count++;
@@ -147,8 +151,8 @@ export function walkZiplist(b: Uint8Array, wantValues: boolean, sink: EntrySink 
     const end = p + hdr + (slen >= 0 ? slen : 0);
     if (end > n - 1) throw new BlobError(p, 'a ziplist entry that ends inside the ziplist');
     if (sink !== null) {
-      if (slen >= 0) sink(wantValues ? b.subarray(p + hdr, end) : null, slen);
-      else sink(wantValues ? iv : null, intLen(iv));
+      if (slen >= 0) sink(wantValues ? b.subarray(p + hdr, end) : null, slen, p + hdr, b);
+      else sink(iv, intLen(iv), -1, b);
     }
     p = end;
     count++;
@@ -168,7 +172,7 @@ export function walkIntset(b: Uint8Array, wantValues: boolean, sink: EntrySink |
     for (let i = 0, p = 8; i < count; i++, p += width) {
       const v =
         width === 2 ? ((b[p]! | (b[p + 1]! << 8)) << 16) >> 16 : width === 4 ? u32(b, p) | 0 : i64(b, p);
-      sink(wantValues ? v : null, intLen(v));
+      sink(v, intLen(v), -1, b);
     }
   }
   return count;
@@ -200,14 +204,14 @@ export function walkZipmap(b: Uint8Array, wantValues: boolean, sink: EntrySink |
     const klen = readLen();
     if (klen < 0) break;
     if (p + klen > n) throw new BlobError(p, 'a zipmap field inside the zipmap');
-    if (sink !== null) sink(wantValues ? b.subarray(p, p + klen) : null, klen);
+    if (sink !== null) sink(wantValues ? b.subarray(p, p + klen) : null, klen, p, b);
     p += klen;
     const vlen = readLen();
     if (vlen < 0) throw new BlobError(p, 'a zipmap value after its field');
     if (p >= n) throw new BlobError(p, 'a zipmap free-bytes count');
     const free = b[p++]!;
     if (p + vlen + free > n) throw new BlobError(p, 'a zipmap value inside the zipmap');
-    if (sink !== null) sink(wantValues ? b.subarray(p, p + vlen) : null, vlen);
+    if (sink !== null) sink(wantValues ? b.subarray(p, p + vlen) : null, vlen, p, b);
     p += vlen + free;
     count += 2;
   }

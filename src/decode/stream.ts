@@ -9,6 +9,8 @@ import { RdbType } from './opcodes.js';
 import { StrKind } from './reader.js';
 import type { ValueContext } from './values.js';
 
+const utf8 = new TextDecoder();
+
 const FLAG_DELETED = 1;
 const FLAG_SAMEFIELDS = 2;
 
@@ -17,7 +19,7 @@ class NotAnInteger extends Error {}
 
 function big(v: Scalar): bigint {
   if (typeof v !== 'object') return BigInt(v);
-  const s = new TextDecoder().decode(v);
+  const s = utf8.decode(v);
   if (!/^-?\d{1,20}$/.test(s)) throw new NotAnInteger(s);
   return BigInt(s);
 }

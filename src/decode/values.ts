@@ -36,6 +36,8 @@ export interface ValueContext {
 
 /** Strings up to this length are materialized even without values (any longer one cannot be an integer). */
 const SHORT_STRING = 20;
+
+const utf8 = new TextDecoder();
 const EMBSTR_MAX = 44;
 
 /** The encoding the server picks for a string value (object.c tryObjectEncoding). */
@@ -54,7 +56,7 @@ function isCanonicalInt(b: Uint8Array): boolean {
   if (b[i] === 0x30 && n > i + 1) return false;
   if (b[i] === 0x30 && i === 1) return false; // "-0"
   for (; i < n; i++) if (b[i]! < 0x30 || b[i]! > 0x39) return false;
-  const v = BigInt(new TextDecoder().decode(b));
+  const v = BigInt(utf8.decode(b));
   return v >= -(2n ** 63n) && v < 2n ** 63n;
 }
 
@@ -90,6 +92,8 @@ function scalarLen(v: Scalar): number {
 
 /** A score stored as text (listpack/ziplist entries, RDB v1 zsets): strtod's forms, including inf and nan. */
 function parseScore(text: string): number {
+  const n = Number(text);
+  if (n === n) return n; // eslint-disable-line no-self-compare -- the fast path: not NaN
   const t = text.trim().toLowerCase();
   if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
   if (t === '-inf' || t === '-infinity') return -Infinity;
@@ -102,10 +106,11 @@ function noteScore(st: ValueState, score: number): void {
   if (st.scoreMax === null || score > st.scoreMax) st.scoreMax = score;
 }
 
-function scoreOf(v: Scalar | null): number {
-  if (v === null) return 0;
-  if (typeof v !== 'object') return Number(v);
-  return parseScore(new TextDecoder().decode(v));
+/** A score stored as text inside a blob, read without making a view (scores are short ASCII). */
+function scoreAt(blob: Uint8Array, at: number, len: number): number {
+  let t = '';
+  for (let i = at; i < at + len; i++) t += String.fromCharCode(blob[i]!);
+  return parseScore(t);
 }
 
 /** Reads one compact blob and walks it with the sink; returns the walker's entry count. */
@@ -145,7 +150,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
   let aLen = 0;
   let bLen = 0;
   let i = 0;
-  return (v, len) => {
+  return (v, len, at, blob) => {
     const slot = i++ % width;
     if (slot === 0) {
       a = v;
@@ -161,7 +166,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
       return;
     }
     if (kind === 'zset') {
-      const score = scoreOf(v);
+      const score = at < 0 ? Number(v) : scoreAt(blob, at, len);
       noteScore(st, score);
       if (ctx.values) h.zsetMember?.(a!, score);
       return;
@@ -172,7 +177,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
     if (width === 3) {
       value = b;
       valueLen = bLen;
-      const t = v === null ? 0 : Number(v);
+      const t = at < 0 ? Number(v) : Number(scoreAt(blob, at, len));
       if (t !== 0) {
         ttl = t;
         st.fieldTtls++;
@@ -314,7 +319,7 @@ function readSkiplistZset(ctx: ValueContext, binary: boolean): void {
       if (l === 253) score = NaN;
       else if (l === 254) score = Infinity;
       else if (l === 255) score = -Infinity;
-      else score = parseScore(new TextDecoder().decode(r.view(l, 'zset score')));
+      else score = parseScore(utf8.decode(r.view(l, 'zset score')));
     }
     const len = scalarLen(member);
     if (len > st.largest) st.largest = len;
@@ -368,8 +373,8 @@ export function readValue(ctx: ValueContext, t: number): void {
       const kind = t === RdbType.ZsetZiplist || t === RdbType.HashZiplist ? 'ziplist' : 'listpack';
       const zset = t === RdbType.ZsetZiplist || t === RdbType.ZsetListpack;
       const sink = tupleSink(ctx, 2, zset ? 'zset' : 'hash');
-      // Scores (for the score range) and field names are entries: walk with values when they are wanted.
-      const { count } = readBlob(ctx, kind, sink, true, ctx.values || zset || ctx.fieldNames);
+      // Field names are entries: walk with values when they are wanted (scores are read in place).
+      const { count } = readBlob(ctx, kind, sink, true, ctx.values || (!zset && ctx.fieldNames));
       if (count % 2 !== 0) throw r.fault(`${kind} with an even number of entries (pairs), got ${count}`);
       st.encoding = kind;
       st.length = count / 2;
@@ -391,8 +396,7 @@ export function readValue(ctx: ValueContext, t: number): void {
     case RdbType.HashListpackEx: {
       if (ctx.valkey) break;
       if (t === RdbType.HashListpackEx) r.i64le('hash min field expiry');
-      // Field TTLs are entries of the listpack: walk it with values even when they are not asked for.
-      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'), true, true);
+      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'), true, ctx.values || ctx.fieldNames);
       if (count % 3 !== 0) throw r.fault(`listpack with field/value/TTL triplets, got ${count} entries`);
       st.encoding = 'listpackex';
       st.length = count / 3;
