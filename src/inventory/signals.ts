@@ -41,7 +41,8 @@ interface Family {
 }
 
 export class FieldNames {
-  private current: Uint8Array[] = [];
+  /** The current hash's field names, as latin1 strings (one character per byte: exact and cheap to hash). */
+  private current: string[] = [];
   private overflow = false;
   private readonly families = new Map<string, Family>();
 
@@ -57,7 +58,7 @@ export class FieldNames {
       this.current = [];
       return;
     }
-    this.current.push(typeof field === 'object' ? field.slice() : Buffer.from(String(field)));
+    this.current.push(typeof field === 'object' ? Buffer.from(field.buffer, field.byteOffset, field.length).toString('latin1') : String(field));
   }
 
   endHash(pattern: string): void {
@@ -69,11 +70,10 @@ export class FieldNames {
       this.families.set(pattern, fam);
     }
     fam.hashes++;
-    for (const f of this.current) {
-      const id = Buffer.from(f.buffer, f.byteOffset, f.length).toString('latin1');
+    for (const id of this.current) {
       const e = fam.names.get(id);
       if (e) e.hashes++;
-      else if (fam.names.size < MAX_NAMES_PER_FAMILY) fam.names.set(id, { field: f, hashes: 1 });
+      else if (fam.names.size < MAX_NAMES_PER_FAMILY) fam.names.set(id, { field: Buffer.from(id, 'latin1'), hashes: 1 });
     }
     this.current = [];
   }
