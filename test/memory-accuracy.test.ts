@@ -10,19 +10,9 @@ import { startRedis, haveRedisServer } from './helpers/redis.js';
 import { MemoryEstimator } from '../src/memory/index.js';
 import { tee } from '../src/decode/tee.js';
 import { parseFile } from '../src/decode/index.js';
+import { rng } from './helpers/random.ts';
 import type { KeyRecord, RdbHandler } from '../src/decode/model.js';
 
-/** Deterministic PRNG (mulberry32) so that failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = rng(20240601);
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));

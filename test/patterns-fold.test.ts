@@ -2,38 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatternInferrer } from '../src/patterns/index.js';
 import { UserError } from '../src/errors.js';
+import { Rand } from './helpers/random.ts';
 
-/** Seeded random parts of keys (mulberry32), so that failures reproduce. */
-class Rand {
-  constructor(private s: number) {}
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(this.s ^ (this.s >>> 15), this.s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  of(alphabet: string, len: number): string {
-    let s = '';
-    for (let i = 0; i < len; i++) s += alphabet[this.int(alphabet.length)];
-    return s;
-  }
-  hex(len: number): string {
-    return this.of('0123456789abcdef', len);
-  }
-  b62(len: number): string {
-    return this.of('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', len);
-  }
-  uuid(): string {
-    const h = this.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-  }
-  ip(): string {
-    return `${1 + this.int(223)}.${this.int(256)}.${this.int(256)}.${1 + this.int(254)}`;
-  }
-}
 
 const enc = new TextEncoder();
 const COLORS = ['red', 'blue', 'green', 'black', 'white', 'navy', 'olive', 'teal', 'pink', 'grey', 'gold', 'plum'];

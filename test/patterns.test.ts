@@ -2,42 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatternInferrer, MAX_FAMILY } from '../src/patterns/index.js';
 import { UserError } from '../src/errors.js';
+import { Rand } from './helpers/random.ts';
 
-/** A seeded generator of the random parts of keys, so that failures reproduce. */
-class Rand {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  of(alphabet: string, len: number): string {
-    let s = '';
-    for (let i = 0; i < len; i++) s += alphabet[this.int(alphabet.length)];
-    return s;
-  }
-  hex(len: number): string {
-    return this.of('0123456789abcdef', len);
-  }
-  uuid(): string {
-    const h = this.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
-  }
-  b62(len: number): string {
-    return this.of('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', len);
-  }
-  ip(): string {
-    return `${1 + this.int(223)}.${this.int(256)}.${this.int(256)}.${1 + this.int(254)}`;
-  }
-}
 
 const enc = new TextEncoder();
 function fam(p: PatternInferrer, key: string | Uint8Array): string {
