@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import { formatGuard, PLAN_MAGIC } from './model.js';
 import type { PlanItem, Snapshot, Totals } from './build.js';
 import { repr } from './quote.js';
+import { humanBytes } from '../inventory/progress.js';
 
 /** An output file written in chunks and renamed into place by {@link AtomicFile.commit}. */
 export class AtomicFile {
@@ -71,16 +72,6 @@ export function respCommand(args: Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export function humanBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
 
 export interface PlanMeta {
   readonly snapshot: Snapshot;
