@@ -52,13 +52,8 @@ export interface FindingRow {
   readonly example: string | Uint8Array | null;
 }
 
-export interface Finding {
-  readonly id: string;
-  readonly title: string;
-  readonly severity: Severity;
-  readonly rationale: string;
-  readonly fix: string;
-  readonly file: string;
+/** A rule's result: its metadata, plus what it found. */
+export interface Finding extends Pick<Rule, 'id' | 'title' | 'severity' | 'rationale' | 'fix' | 'file'> {
   /** The SQL that found the affected keys (the rule's `@affected` section). */
   readonly sql: string;
   readonly keys: number;
