@@ -162,7 +162,7 @@ export function walkZiplist(b: Uint8Array, wantValues: boolean, sink: EntrySink 
 }
 
 /** intset.c: returns the number of members. */
-export function walkIntset(b: Uint8Array, wantValues: boolean, sink: EntrySink | null): number {
+export function walkIntset(b: Uint8Array, _wantValues: boolean, sink: EntrySink | null): number {
   if (b.length < 8) throw new BlobError(0, `an intset of at least 8 bytes, got ${b.length}`);
   const width = u32(b, 0);
   if (width !== 2 && width !== 4 && width !== 8) throw new BlobError(0, `intset encoding 2, 4 or 8, got ${width}`);

@@ -6,7 +6,7 @@
 import type { BlobKind, RedisType, Scalar, StreamId } from '../decode/model.js';
 import { RaxCounter } from './rax.js';
 import { sizeClass, expectedLevelAlloc } from './jemalloc.js';
-import { sdsAlloc, sdsHdrSize, dictBuckets, decimalLength, lpStringEntry, lpIntEntry, LP_OVERHEAD,
+import { sdsAlloc, sdsHdrSize, decimalLength, lpStringEntry, lpIntEntry, LP_OVERHEAD,
   streamRaxUsage, raxNodesEstimate, dictSlotsGrown } from './cost.js';
 import type { Layout } from './layout.js';
 

@@ -120,7 +120,7 @@ export function buildSummary(db: Db, snap: SnapshotRow, recommendations: RuleRes
       ELSE 5 END AS b, COUNT(*) AS keys, SUM(memory) AS memory
     FROM keys WHERE snapshot_id = @s GROUP BY b`, { now: snap.ctime === null ? null : snap.ctime * 1000 });
   const ttl = fill(snap.ctime === null ? [...TTL_BUCKETS, 'has TTL (dump has no ctime)'] : TTL_BUCKETS, ttlRows)
-    .filter((b, i) => snap.ctime !== null || i === 0 || i === 6);
+    .filter((_b, i) => snap.ctime !== null || i === 0 || i === 6);
 
   const mb = memoryBucketSql();
   const memoryHistogram = fill(mb.labels, all(`SELECT ${mb.expr} AS b, COUNT(*) AS keys, SUM(memory) AS memory
