@@ -18,7 +18,6 @@ function run(input: OpenedInput, handler: RdbHandler, opts: ParseOptions): DumpS
   } catch (e) {
     if (e instanceof DecodeFault) throw new RdbError(input.name, e.offset, `expected ${e.expected}`);
     if (e instanceof RangeError) throw new RdbError(input.name, -1, `expected a value the decoder can hold (${e.message})`);
-    if (e instanceof Error && /^gzip data is corrupt/.test(e.message)) throw new RdbError(input.name, -1, e.message);
     throw e;
   } finally {
     input.source.close();

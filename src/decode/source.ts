@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Gunzip } from 'fflate';
+import { DecodeFault } from './errors.js';
 
 /** A synchronous pull source of bytes: the decoder asks for more only when it needs them (natural backpressure). */
 export interface ByteSource {
@@ -95,8 +96,9 @@ export class GunzipSource implements ByteSource {
   private done = false;
   private readonly inflater: Gunzip;
   private readonly input = new Uint8Array(1 << 16);
-  /** Compressed bytes consumed so far (for error messages). */
+  /** Compressed bytes consumed and uncompressed bytes handed out so far (for error messages). */
   compressedOffset = 0;
+  private produced = 0;
 
   constructor(private readonly inner: ByteSource) {
     this.inflater = new Gunzip((data) => {
@@ -117,13 +119,14 @@ export class GunzipSource implements ByteSource {
           this.inflater.push(this.input.slice(0, n));
         }
       } catch (e) {
-        throw new Error(`gzip data is corrupt near compressed byte ${this.compressedOffset}: ${(e as Error).message}`);
+        throw new DecodeFault(this.produced, `valid gzip data (near compressed byte ${this.compressedOffset}: ${(e as Error).message})`);
       }
     }
     const c = this.queue[0]!;
     const n = Math.min(len, c.length - this.head);
     buf.set(c.subarray(this.head, this.head + n), off);
     this.head += n;
+    this.produced += n;
     if (this.head === c.length) {
       this.queue.shift();
       this.head = 0;
