@@ -46,6 +46,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       `keys        ${s.keys}  (${Object.entries(info.types).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'})`,
       ...info.dbs.map((d) => `  db ${String(d.db).padEnd(3)} ${String(d.keys).padStart(10)} keys, ${String(d.expires).padStart(9)} with TTL, ~${mib(d.memory)}`),
       `memory      ${mib(totals.datasetBytes)} in keys (model ${totals.model}${totals.verified ? ', checked against a live server' : ', not checked against a live server'})`,
+      `            + ${mib(totals.mainDictBytes)} main dict buckets, ${mib(totals.expiresDictBytes)} expires dict`,
       totals.usedMem !== null
         ? `            used-mem ${mib(totals.usedMem)} when saved; ${mib(totals.unexplained ?? 0)} not explained by keys (allocator fragmentation, buffers, scripts: not visible offline)`
         : '            the dump records no used-mem',
