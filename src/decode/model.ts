@@ -172,14 +172,14 @@ export interface RdbHandler {
    * (smaller than `bytes` when it was LZF-compressed there).
    */
   quicklistNode?(container: 'plain' | 'packed', bytes: number, entries: number, storedBytes: number): void;
-  /** One listpack of a stream's radix tree, with its entry counts (valid + deleted) and master fields. */
-  streamNode?(lpBytes: number, entries: number, deleted: number, masterFields: number): void;
+  /** One listpack of a stream's radix tree: its entry counts (valid + deleted), master fields and master ID. */
+  streamNode?(lpBytes: number, entries: number, deleted: number, masterFields: number, masterId: StreamId): void;
   /** A stream entry (only when values were requested). `fields` alternates field, value. */
   streamEntry?(id: StreamId, fields: Scalar[]): void;
   streamMeta?(meta: StreamMeta): void;
   streamGroup?(group: StreamGroup): void;
   streamConsumer?(consumer: StreamConsumer): void;
-  /** A PEL entry (only when values were requested). */
+  /** A group's PEL entry (always reported: the memory model counts the PEL's radix tree). */
   streamPending?(entry: StreamPendingEntry): void;
   moduleValue?(name: string, version: number, bytes: number): void;
   endKey?(rec: KeyRecord): void;

@@ -77,7 +77,7 @@ function walkEntries(
   if (p >= items.length) throw bad('master fields and their terminator');
   const masterFields = items.slice(3, p);
   p++; // the master entry's terminating 0
-  h.streamNode?.(lpBytes, count, deleted, nMaster);
+  h.streamNode?.(lpBytes, count, deleted, nMaster, master);
   while (p < items.length) {
     if (p + 3 > items.length) throw bad('an entry header (flags, ms, seq)');
     const flags = num(items[p]!);
@@ -148,7 +148,7 @@ export function readStream(ctx: ValueContext, t: number): void {
       const id = idFrom16(r.view(16, 'stream PEL entry id').slice());
       const deliveryTimeMs = r.i64le('stream PEL delivery time');
       const deliveryCount = r.length('stream PEL delivery count');
-      if (ctx.values) h.streamPending?.({ group: name, id, deliveryTimeMs, deliveryCount });
+      h.streamPending?.({ group: name, id, deliveryTimeMs, deliveryCount });
     }
     const consumers = r.length('stream consumer count');
     h.streamGroup?.({ name, lastId: groupLast, entriesRead, pending, consumers });
