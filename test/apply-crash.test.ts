@@ -5,11 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { haveRedisServer, resp, startRedis } from './helpers/redis.js';
+import { haveRedisServer, resp } from './helpers/redis.js';
+import { liveServer } from './helpers/live.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const skip = !haveRedisServer() ? 'redis-server not installed' : !existsSync(join(ROOT, 'dist/cli.js')) ? 'dist/ not built (npm run build): index runs from dist' : false;
@@ -21,14 +20,7 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 test('an apply killed mid-run resumes from its journal and applies each line once', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-crash-'));
-  const r = await startRedis();
-  const c = new Redis(r.port, '127.0.0.1');
-  t.after(async () => {
-    c.disconnect();
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, r, c } = await liveServer(t, 'rdbscope-crash-');
   const N = 300;
   const keys = Array.from({ length: N }, (_, i) => Buffer.from(i % 3 === 0 ? `k:${i} "odd"\n\xff` : `k:${i}`, 'latin1'));
   r.pipe(Buffer.concat(keys.map((k, i) => resp('SET', k, `value ${i}`))));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { haveRedisServer, resp, startRedis, type RedisInstance } from './helpers/redis.js';
+import { liveServer } from './helpers/live.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const skip = !haveRedisServer() ? 'redis-server not installed' : !existsSync(join(ROOT, 'dist/cli.js')) ? 'dist/ not built (npm run build): index runs from dist' : false;
@@ -76,14 +77,7 @@ function indexed(r: RedisInstance, dir: string): string {
 }
 
 test('full cycle: plan, dry run, apply with a changed key skipped, restore byte-identical', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-apply-'));
-  const r = await startRedis();
-  const c = new Redis(r.port, '127.0.0.1');
-  t.after(async () => {
-    c.disconnect();
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, r, c } = await liveServer(t, 'rdbscope-apply-');
   load(r);
   const inv = indexed(r, dir);
   const plan = join(dir, 'cleanup.plan');
@@ -154,14 +148,7 @@ test('full cycle: plan, dry run, apply with a changed key skipped, restore byte-
 });
 
 test('expire, cap-ttl, hdel, persist and trim on a live server', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-apply-'));
-  const r = await startRedis();
-  const c = new Redis(r.port, '127.0.0.1');
-  t.after(async () => {
-    c.disconnect();
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, r, c } = await liveServer(t, 'rdbscope-apply-');
   load(r);
   const inv = indexed(r, dir);
   const p = (name: string, ...args: string[]): string => {
@@ -215,14 +202,7 @@ test('expire, cap-ttl, hdel, persist and trim on a live server', { skip }, async
 });
 
 test('a plan\'s command lines and its RESP copy mean the same to redis-cli', { skip }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-apply-'));
-  const r = await startRedis();
-  const c = new Redis(r.port, '127.0.0.1');
-  t.after(async () => {
-    c.disconnect();
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, r, c } = await liveServer(t, 'rdbscope-apply-');
   load(r);
   const inv = indexed(r, dir);
   const plan = join(dir, 'odd.plan');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { crc16, keySlot } from '../src/inventory/slot.js';
 import { haveRedisServer, startRedis } from './helpers/redis.js';
 

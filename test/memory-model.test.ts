@@ -108,7 +108,7 @@ test('estimator sums one key from callbacks (embstr, key sds, dictEntry)', () =>
   est.beginKey(h);
   est.stringValue(44, new Uint8Array(44).fill(120));
   const rec: KeyRecord = { ...h, encoding: 'embstr', length: 44, rdbBytes: 50, largestElement: 44, fieldTtls: 0,
-    minFieldExpiresAtMs: null, moduleName: null };
+    minFieldExpiresAtMs: null, moduleName: null, scoreMin: null, scoreMax: null };
   est.endKey(rec);
   assert.equal(est.lastKeyBytes, 96); // key sds 8 + dictEntry 24 + embstr robj class(16 + 3 + 44 + 1) = 64
   assert.equal(est.totals().keys, 1);
@@ -159,7 +159,7 @@ test('every model sizes every type to a positive integer', async () => {
       if (type === 'zset') for (let i = 0; i < 200; i++) est.zsetMember(b, i);
       if (type === 'hash') est.blob('listpack', 100, 4);
       if (type === 'stream') est.streamNode(500, 5, 0, 2);
-      est.endKey({ ...h, encoding: '', length: 1, rdbBytes: 1, largestElement: 1, fieldTtls: 0, minFieldExpiresAtMs: null, moduleName: null });
+      est.endKey({ ...h, encoding: '', length: 1, rdbBytes: 1, largestElement: 1, fieldTtls: 0, minFieldExpiresAtMs: null, moduleName: null, scoreMin: null, scoreMax: null });
       assert.ok(Number.isInteger(est.lastKeyBytes) && est.lastKeyBytes > 0, `${model} ${type}: ${est.lastKeyBytes}`);
     }
     assert.equal(est.model, model);
