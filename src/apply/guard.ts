@@ -34,8 +34,14 @@ if ARGV[1] == 'check' then return {'ok', tostring(len)} end
 if ARGV[1] == 'dump' then
   local at = -1
   if pttl >= 0 then
-    local now = redis.call('TIME')
-    at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + pttl
+    -- PEXPIRETIME (Redis 7.0+) is exact; TIME + PTTL can be off by a millisecond and serves older servers.
+    local exact = redis.pcall('PEXPIRETIME', key)
+    if type(exact) == 'number' then
+      at = exact
+    else
+      local now = redis.call('TIME')
+      at = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) + pttl
+    end
   end
   return {'ok', tostring(len), redis.call('DUMP', key), string.format('%d', at)}
 end
