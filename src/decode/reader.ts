@@ -6,6 +6,8 @@ import type { Scalar } from './model.js';
 import type { ByteSource } from './source.js';
 
 const CHUNK = 1 << 20;
+/** The longest string header: an encoding byte and two 9-byte lengths (LZF), plus room to spare. */
+const KEEP_MARGIN = 32;
 
 /** RDB string forms, as `ByteReader.strKind` after `stringHeader()`. */
 export const enum StrKind {
@@ -42,8 +44,9 @@ export class ByteReader {
   private sourceDone = false;
   /**
    * Windows are recycled in a ring of three: a view taken before a refill stays intact through the next two
-   * refills, which covers every read the decoder makes while it still holds a view (a field, then its value's
-   * header and body). Windows larger than CHUNK are never recycled.
+   * refills. Code that holds a view while it reads more (a hash field while it reads the value) passes it
+   * through keep(), which copies it only when the window is nearly used up. Windows larger than CHUNK are
+   * never recycled.
    */
   private readonly ring: Uint8Array[] = [new Uint8Array(CHUNK), new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
   private ringNext = 0;
@@ -201,6 +204,16 @@ export class ByteReader {
     const p = this.pos;
     this.pos += 4;
     return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
+  }
+
+  /**
+   * A view that must stay valid while the caller reads one more string (header and body): copied when fewer
+   * than KEEP_MARGIN bytes are left in the window, since then the header itself may need a refill and the body
+   * another, and a third could reuse this view's window. With the margin, the next string's header is already in
+   * the window and only its body can refill.
+   */
+  keep(v: Scalar): Scalar {
+    return v instanceof Uint8Array && this.end - this.pos < KEEP_MARGIN ? v.slice() : v;
   }
 
   /** A length that may use all 64 bits (module ids). */

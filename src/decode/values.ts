@@ -276,9 +276,13 @@ function readHashtableHash(ctx: ValueContext, ttlForm: 'none' | 'absolute' | 're
       const t = r.length('hash field TTL');
       if (t !== 0) ttl = ttlForm === 'absolute' ? t : t + minExpire - 1;
     }
-    const field = r.scalar('hash field');
-    const value = r.scalar('hash value');
+    let field = r.keep(r.scalar('hash field'));
+    let value = r.scalar('hash value');
     if (ttlForm === 'valkey') {
+      // The expiry follows the value, and reading it may refill the window a third time since the field's view
+      // was taken (more than the ring keeps intact): copy both views first.
+      if (field instanceof Uint8Array) field = field.slice();
+      if (value instanceof Uint8Array) value = value.slice();
       const t = r.i64le('hash field expiry');
       if (t >= 0) ttl = t;
     }
@@ -311,7 +315,7 @@ function readSkiplistZset(ctx: ValueContext, binary: boolean): void {
   const { r, h, st } = ctx;
   const n = r.length('zset member count');
   for (let i = 0; i < n; i++) {
-    const member = r.scalar('zset member');
+    const member = r.keep(r.scalar('zset member'));
     let score: number;
     if (binary) score = r.f64le('zset score');
     else {
