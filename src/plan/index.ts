@@ -74,10 +74,10 @@ function paramsText(i: MakePlanInput, action: Action): string {
 /** Writes the plan and returns its summary. */
 export function makePlan(i: MakePlanInput): MakePlanResult {
   if (!i.rule && !i.where) throw new UserError('name the keys: --rule ID and/or --where SQL');
+  const rsql = i.rule ? ruleSql(i.rule) : null; // first, so that an unknown rule id is what gets reported
   const action = i.action ?? (i.rule ? impliedAction(i.rule) : null);
   if (!action) throw new UserError(i.rule ? `rule '${i.rule}' implies no action: choose one with --action` : 'choose what to do with --action');
   checkOptions(i, action);
-  const rsql = i.rule ? ruleSql(i.rule) : null;
   const db = openForRead(i.inventory);
   try {
     const snap = findSnapshot(db, i.snapshot);
