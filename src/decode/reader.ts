@@ -207,10 +207,10 @@ export class ByteReader {
   }
 
   /**
-   * A view that must stay valid while the caller reads one more string (header and body): copied when fewer
-   * than KEEP_MARGIN bytes are left in the window, since then the header itself may need a refill and the body
-   * another, and a third could reuse this view's window. With the margin, the next string's header is already in
-   * the window and only its body can refill.
+   * A view that must stay valid while the caller reads one more string (header and body) and at most one more
+   * fixed-size item: copied when fewer than KEEP_MARGIN bytes are left in the window, since then the header
+   * itself may need a refill, and with the body and the item a third refill could reuse this view's window.
+   * With the margin, the string's header is already in the window, so at most two refills follow.
    */
   keep(v: Scalar): Scalar {
     return v instanceof Uint8Array && this.end - this.pos < KEEP_MARGIN ? v.slice() : v;

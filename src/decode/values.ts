@@ -276,13 +276,10 @@ function readHashtableHash(ctx: ValueContext, ttlForm: 'none' | 'absolute' | 're
       const t = r.length('hash field TTL');
       if (t !== 0) ttl = ttlForm === 'absolute' ? t : t + minExpire - 1;
     }
-    let field = r.keep(r.scalar('hash field'));
-    let value = r.scalar('hash value');
+    // keep(): the value's body and (Valkey hash2) the 8-byte expiry after it may each refill the window once.
+    const field = r.keep(r.scalar('hash field'));
+    const value = r.scalar('hash value');
     if (ttlForm === 'valkey') {
-      // The expiry follows the value, and reading it may refill the window a third time since the field's view
-      // was taken (more than the ring keeps intact): copy both views first.
-      if (field instanceof Uint8Array) field = field.slice();
-      if (value instanceof Uint8Array) value = value.slice();
       const t = r.i64le('hash field expiry');
       if (t >= 0) ttl = t;
     }
