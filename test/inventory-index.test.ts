@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -144,6 +145,16 @@ test('several dumps in parallel give the same rows as one by one; the same file 
   const statuses = (JSON.parse(sameContent.stdout) as Array<{ status: string }>).map((x) => x.status).sort();
   assert.deepEqual(statuses, ['complete', 'refused']);
   assert.match(sameContent.stderr, /copy-of-node-2\.rdb: (already indexed as snapshot 1|the same file is being indexed in this run)|node-2\.rdb: the same file is being indexed/);
+  // every snapshot carries its file's sha256, whether it was hashed before decoding (a file of a size already in
+  // the inventory) or beside it (the others)
+  const shaOf = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+  for (const file of [par, seq, join(dir, 'twice.sqlite')]) {
+    const db = new Database(file, { readonly: true });
+    for (const s of db.prepare("SELECT source, sha256 FROM snapshots WHERE status = 'complete'").all() as Array<{ source: string; sha256: string }>) {
+      assert.equal(s.sha256, shaOf(s.source), `${file}: ${s.source}`);
+    }
+    db.close();
+  }
   const forced = cli('index', paths[1]!, '--out', par, '--force', '-q', '--format', 'json');
   assert.equal(forced.status, 0, forced.stderr);
   const db = new Database(par, { readonly: true });

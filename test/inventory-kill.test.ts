@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -100,4 +100,21 @@ test('a real SIGKILL in the middle of a load', noRedis, async () => {
   assert.equal(await exited, 'SIGKILL');
   checkAfterKill(out);
   checkRerun(out);
+});
+
+test('a new inventory killed half-way: no inventory at all, and a re-run builds it and removes the leftover', noRedis, () => {
+  const out = join(dir, 'fresh.sqlite');
+  const leftovers = (): string[] => readdirSync(dir).filter((n) => n.startsWith('fresh.sqlite.loading-'));
+  const r = index(out, big, { RDBSCOPE_TEST_KILL_AFTER_BATCHES: '5' });
+  assert.equal(r.signal, 'SIGKILL');
+  assert.ok(!existsSync(out), 'nothing that looks like an inventory');
+  assert.equal(leftovers().length, 1, 'the half-made file, under its loading name');
+  const again = index(out, big);
+  assert.equal(again.status, 0, String(again.stderr));
+  assert.deepEqual(leftovers(), [], 'the dead load\'s file was removed');
+  const db = new Database(out, { readonly: true });
+  assert.deepEqual(db.prepare('SELECT status, key_count FROM snapshots').raw().all(), [['complete', BIG_KEYS]]);
+  assert.equal(db.prepare('SELECT count(*) FROM keys').pluck().get(), BIG_KEYS);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'delete');
+  db.close();
 });

@@ -21,6 +21,89 @@ export interface PackedBatch {
   dict: string[];
 }
 
+/**
+ * Packs rows one at a time as they come (the row array can be reused by the caller): no batch of row arrays is
+ * kept alive, and each value is touched once.
+ */
+export class BatchPacker {
+  private n = 0;
+  private nums: Float64Array;
+  private keyEnds: Uint32Array;
+  private utf8: Uint8Array;
+  private codes: Uint32Array;
+  private keys: Uint8Array;
+  private keyPos = 0;
+  private dict: string[] = [];
+  private index = new Map<string, number>();
+
+  constructor(private readonly capacity: number) {
+    this.nums = new Float64Array(capacity * NUM.length);
+    this.keyEnds = new Uint32Array(capacity);
+    this.utf8 = new Uint8Array(capacity);
+    this.codes = new Uint32Array(capacity * STR.length);
+    this.keys = new Uint8Array(capacity * 32);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Copies the row in; key_text (r[2]) only matters as null or not (the writer decodes the key bytes). */
+  push(r: KeyRow): void {
+    const i = this.n++;
+    const nums = this.nums;
+    for (let c = 0; c < NUM.length; c++) {
+      const v = r[NUM[c]!] as number | null;
+      nums[i * NUM.length + c] = v === null ? NaN : v;
+    }
+    const key = r[1];
+    if (this.keyPos + key.length > this.keys.length) {
+      const grown = new Uint8Array(Math.max(this.keys.length * 2, this.keyPos + key.length));
+      grown.set(this.keys.subarray(0, this.keyPos));
+      this.keys = grown;
+    }
+    this.keys.set(key, this.keyPos);
+    this.keyPos += key.length;
+    this.keyEnds[i] = this.keyPos;
+    this.utf8[i] = r[2] === null ? 0 : 1;
+    for (let c = 0; c < STR.length; c++) {
+      const s = r[STR[c]!] as string | null;
+      let code = 0;
+      if (s !== null) {
+        code = this.index.get(s) ?? 0;
+        if (code === 0) {
+          code = this.dict.push(s);
+          this.index.set(s, code);
+        }
+      }
+      this.codes[i * STR.length + c] = code;
+    }
+  }
+
+  full(): boolean {
+    return this.n >= this.capacity;
+  }
+
+  /** The rows packed so far, as a batch whose buffers can be transferred; the packer starts over, empty. */
+  take(): PackedBatch {
+    const n = this.n;
+    const b: PackedBatch = {
+      n,
+      nums: this.nums.slice(0, n * NUM.length),
+      keys: this.keys.slice(0, this.keyPos),
+      keyEnds: this.keyEnds.slice(0, n),
+      utf8: this.utf8.slice(0, n),
+      codes: this.codes.slice(0, n * STR.length),
+      dict: this.dict,
+    };
+    this.n = 0;
+    this.keyPos = 0;
+    this.dict = [];
+    this.index = new Map();
+    return b;
+  }
+}
+
 export function packRows(rows: KeyRow[]): PackedBatch {
   const n = rows.length;
   const nums = new Float64Array(n * NUM.length);

@@ -10,7 +10,8 @@ import { UserError } from '../errors.js';
 import {
   DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
-import { closeAfterWrite, createIndexes, dropIndexesForBulkLoad, openForWrite, type Db } from './db.js';
+import { createIndexes, dropIndexesForBulkLoad, openForLoad, type Db } from './db.js';
+import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
 import { InventoryWriter } from './writer.js';
@@ -139,12 +140,13 @@ class Indexer {
     const flags = new Int32Array(shared);
     const input: WorkerInput = {
       path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, patterns: this.opts.patterns,
-      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
+      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8, hashFirst: this.mayBeDuplicate(job),
     };
     const worker = lane.get();
     const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
     let id: number | null = null;
     let claim: string | null = null;
+    let hashing: ReturnType<typeof hashFileInThread> | null = null;
     return new Promise<IndexResult>((resolve) => {
       let settled = false;
       const finish = (status: IndexResult['status'], keys: number, memory: number, error: string | null): void => {
@@ -153,6 +155,7 @@ class Indexer {
         if (id !== null && status !== 'complete') this.writer.fail(id, error ?? 'stopped');
         if (id !== null) this.loading.delete(id);
         if (claim !== null) this.claimed.delete(claim);
+        hashing?.stop();
         job.done = true;
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         resolve({ source: job.path, snapshotId: id, status, keys, memory, seconds: (Date.now() - started) / 1000, error });
@@ -178,6 +181,7 @@ class Indexer {
             this.indexesDropped = true;
             id = this.writer.begin(identity, this.opts.memoryModel);
             this.loading.add(id);
+            if (m.sha256 === null && job.path !== '-') hashing = hashFileInThread(job.path);
             decide(DECISION_GO);
           } else if (m.kind === 'keys') {
             this.writer.insertBatch(id!, m.batch);
@@ -187,9 +191,25 @@ class Indexer {
             this.keysWritten += m.batch.n;
             if (this.killAfter > 0 && ++this.batchesWritten >= this.killAfter) process.kill(process.pid, 'SIGKILL');
           } else if (m.kind === 'done') {
-            this.writer.finish(id!, m.facts);
             job.offset = m.offset;
-            finish('complete', m.facts.keyCount, m.facts.memoryTotal, null);
+            const complete = (): void => {
+              this.writer.finish(id!, m.facts);
+              finish('complete', m.facts.keyCount, m.facts.memoryTotal, null);
+            };
+            if (!hashing) return complete();
+            // The hash was computed alongside the decoding: a duplicate is found now, and its rows are dropped.
+            hashing.result.then((sha256) => {
+              if (settled) return;
+              const refusal = this.refusal(job.path, sha256, job.size);
+              if (refusal !== null) {
+                this.writer.deleteSnapshot(id!);
+                return finish('refused', 0, 0, refusal);
+              }
+              this.writer.setSha256(id!, sha256);
+              complete();
+            }).catch((err: unknown) => {
+              finish('failed', 0, 0, err instanceof Error ? err.message.split('\n')[0]! : String(err));
+            });
           } else {
             finish('failed', 0, 0, m.message);
           }
@@ -204,6 +224,15 @@ class Indexer {
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       worker.postMessage(input);
     });
+  }
+
+  /**
+   * Whether the job's file should be hashed before it is decoded: when a complete snapshot or another dump of this
+   * run has the same size (only then can it be a duplicate, and it is cheaper to refuse it before decoding).
+   */
+  private mayBeDuplicate(job: Job): boolean {
+    if (job.size === null) return false;
+    return this.jobs.some((j) => j !== job && j.size === job.size) || this.writer.hasCompleteOfSize(job.size);
   }
 
   /** Why this dump must not be indexed, or null. */
@@ -233,28 +262,32 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
     if (seen.has(real)) throw new UserError(`${p}: given twice`);
     seen.add(real);
   }
-  const db = openForWrite(opts.out);
+  const target = openForLoad(opts.out);
+  const db = target.db;
   const ix = new Indexer(db, opts, paths);
   const progress = ix.progress();
   const onSignal = (sig: NodeJS.Signals): void => {
     progress.stop();
     ix.abandon(`interrupted by ${sig}`);
-    db.close();
+    target.abandon();
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   if (!opts.quiet) progress.start();
+  let ok = false;
   try {
     const results = await ix.runAll();
     progress.stop();
     if (!opts.quiet) progress.note('building indexes...');
     createIndexes(db, results.some((r) => r.status === 'complete'));
+    ok = true;
     return results;
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    closeAfterWrite(db);
+    if (ok || !target.fresh) target.close();
+    else target.abandon(); // an unexpected failure: a new inventory is not left half-made
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The decoding thread of `rdbscope index`, one dump per job message: hashes the dump (to detect a dump indexed
- * before), waits for the writer's go, then parses it and posts the rows in batches. At most `maxInFlight` batches wait in the writer's
+ * The decoding thread of `rdbscope index`, one dump per job message: reports the dump's identity (hashing it first
+ * only when the writer asks: see WorkerInput.hashFirst), waits for the writer's go, then parses it and posts the rows in batches. At most `maxInFlight` batches wait in the writer's
  * queue: beyond that this thread blocks (bounded memory when SQLite is the slower side).
  */
 import { createHash } from 'node:crypto';
@@ -9,11 +9,11 @@ import { parentPort } from 'node:worker_threads';
 import { tee } from '../decode/tee.js';
 import { UserError } from '../errors.js';
 import {
-  DECISION_GO, SHARED_DECISION, SHARED_IN_FLIGHT, type KeyRow, type WorkerInput, type WorkerMessage,
+  DECISION_GO, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
 import { loadParseFile } from './decoder.js';
 import { makeMemory, makePatterns } from './integrations.js';
-import { packRows, transferList } from './pack.js';
+import { transferList, type PackedBatch } from './pack.js';
 import { COMPRESS_SAMPLE_BYTES, RowBuilder } from './rows.js';
 
 const port = parentPort!;
@@ -22,13 +22,13 @@ function post(m: WorkerMessage): void {
   port.postMessage(m, m.kind === 'keys' ? transferList(m.batch) : []);
 }
 
-/** sha256 and size of a file, read in 1 MiB chunks. */
-function identify(path: string): { sha256: string; size: number; gzip: boolean } {
+/** Size of a file, whether it is gzip, and its sha256 when `hash` (read in 1 MiB chunks), else null. */
+function identify(path: string, hash: boolean): { sha256: string | null; size: number; gzip: boolean } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(1 << 20);
+    const h = hash ? createHash('sha256') : null;
+    const buf = Buffer.allocUnsafe(hash ? 1 << 20 : 2);
     let gzip = false;
     let first = true;
     for (;;) {
@@ -36,9 +36,10 @@ function identify(path: string): { sha256: string; size: number; gzip: boolean }
       if (n === 0) break;
       if (first) gzip = n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
       first = false;
-      hash.update(buf.subarray(0, n));
+      if (!h) break;
+      h.update(buf.subarray(0, n));
     }
-    return { sha256: hash.digest('hex'), size, gzip };
+    return { sha256: h ? h.digest('hex') : null, size, gzip };
   } finally {
     closeSync(fd);
   }
@@ -62,7 +63,7 @@ function trace(msg: string): void {
 function runJob(input: WorkerInput): void {
   const shared = new Int32Array(input.shared);
   if (input.path === '-') post({ kind: 'identity', sha256: null, size: null, gzip: false });
-  else post({ kind: 'identity', ...identify(input.path) });
+  else post({ kind: 'identity', ...identify(input.path, input.hashFirst) });
   Atomics.wait(shared, SHARED_DECISION, 0);
   if (Atomics.load(shared, SHARED_DECISION) !== DECISION_GO) return;
 
@@ -70,10 +71,10 @@ function runJob(input: WorkerInput): void {
   const parseFile = loadParseFile();
   const patterns = makePatterns(input.patterns);
   const memory = makeMemory(input.memoryModel);
-  const builder: RowBuilder = new RowBuilder(input.batchSize, (rows: KeyRow[]) => {
+  const builder: RowBuilder = new RowBuilder(input.batchSize, (batch: PackedBatch) => {
     waitForRoom(shared, input.maxInFlight);
     Atomics.add(shared, SHARED_IN_FLIGHT, 1);
-    post({ kind: 'keys', batch: packRows(rows), offset: builder.offset });
+    post({ kind: 'keys', batch, offset: builder.offset });
   }, patterns, memory);
   const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
   trace('parsed');

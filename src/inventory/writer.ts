@@ -91,6 +91,16 @@ export class InventoryWriter {
       .all(sha256, size) as ExistingSnapshot[];
   }
 
+  /** Whether a complete snapshot of a file of this size exists. */
+  hasCompleteOfSize(size: number): boolean {
+    return this.db.prepare("SELECT 1 FROM snapshots WHERE file_size = ? AND status = 'complete' LIMIT 1").get(size) !== undefined;
+  }
+
+  /** Records the file's sha256 once it is known (hashed while the dump was decoded). */
+  setSha256(id: number, sha256: string): void {
+    this.db.prepare('UPDATE snapshots SET sha256 = ? WHERE id = ?').run(sha256, id);
+  }
+
   /** Deletes snapshots of the same file left 'loading' or 'failed' by an earlier run; returns how many. */
   removeStale(id: SnapshotIdentity): number {
     const stale = this.db

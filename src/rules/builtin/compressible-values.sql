@@ -7,7 +7,7 @@
 --   with the families at the top of this list.
 
 -- compress_ratio is the deflate ratio (original / compressed) the indexer measured on a 4 KiB prefix of large
--- values (all of them in dumps with up to 4,096 large values, one in eight beyond; NULL = not measured).
+-- values (the first 1,024 large values of a dump, then one in 32; NULL = not measured).
 -- A family qualifies when the average ratio of its measured values is 2 or more; savings extrapolate that
 -- average to all of its large values: total length * (1 - 1 / average ratio).
 -- @affected
