@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Speed benchmark: wall time and peak RSS (from /usr/bin/time -v) of redis-check-rdb and of rdbscope's dump and
-# index on a generated ~1 GB, ~2 M-key dump, plus the memory-estimate error against MEMORY USAGE.
+# Speed benchmark: wall time and peak RSS (from /usr/bin/time -v) of redis-check-rdb and of rdbscope's info, dump,
+# index, recommend and report on a generated ~1 GB, ~2 M-key dump, plus the memory-estimate error against
+# MEMORY USAGE.
 #
 #   scripts/bench.sh [--keys N]        (default 2000000; develop with e.g. --keys 20000)
 #
@@ -78,6 +79,9 @@ if has_command index; then
   if [ -f "$INV" ]; then
     INVSIZE=$(stat -c %s "$INV")
     NOTES+=("inventory: $INVSIZE bytes for $KEYCOUNT keys = $((INVSIZE / KEYCOUNT)) bytes per key")
+    # What a user runs next on the inventory: every built-in rule, then the report (which runs them again).
+    measure "rdbscope recommend" sh -c 'node "$1" recommend --in "$2" >/dev/null' sh "$CLI" "$INV"
+    measure "rdbscope report" sh -c 'node "$1" report --in "$2" >/dev/null' sh "$CLI" "$INV"
   fi
 else
   NOTES+=("rdbscope index: skipped, the command does not exist yet")
