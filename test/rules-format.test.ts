@@ -122,3 +122,44 @@ test('every built-in rule parses and compiles against the schema', () => {
   assert.equal(compileRules(db, rules).length, rules.length);
   for (const r of rules) assert.match(r.affected.sql, /:snapshot/, `${r.id} filters by snapshot`);
 });
+
+test('rules on two threads give what they give on one, in the same order; a run-time error is the same one line', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'rdbscope-par-')), 'inv.sqlite');
+  const db = createInventory(path);
+  const rows = [];
+  for (let i = 0; i < 300; i++) {
+    rows.push({ key: `session:${i}`, type: 'string', encoding: 'raw', length: 90, memory: 160 + i, pattern: 'session:{id}',
+      expires_at: i % 3 ? 1_700_000_900_000 : null, idle_s: i * 1000 });
+    rows.push({ key: `user:${i}`, type: 'hash', encoding: i % 2 ? 'listpack' : 'hashtable', length: 6 + i, memory: 200 + i * 10,
+      largest_element: 40, pattern: 'user:{id}' });
+  }
+  rows.push({ key: Buffer.from([0xff, 0x00]), type: 'list', encoding: 'quicklist', length: 20_000, memory: 900_000, largest_element: 10 });
+  const id = addSnapshot(db, {}, rows);
+  const dir = ruleDir({ 'mine.sql': GOOD.replace('0 AS savings', 'SUM(memory) / 2 AS savings') });
+  const rules = loadRules([dir]);
+  const one = runRules(db, rules, id);
+  assert.ok(one.findings.length >= 4, `findings: ${one.findings.map((f) => f.id).join(', ')}`);
+  const { runRulesInParallel } = await import('../src/rules/parallel.js');
+  const two = await runRulesInParallel(db, path, rules, id, { threads: 2 });
+  // Buffers come back from a thread as plain Uint8Arrays: compare the bytes
+  // (a Buffer has its own toJSON, applied before the replacer sees it)
+  const plain = (r: typeof one): unknown => JSON.parse(JSON.stringify(r, (_k, v: unknown) => {
+    if (v instanceof Uint8Array) return [...v];
+    const o = v as { type?: unknown; data?: unknown } | null;
+    return o !== null && typeof o === 'object' && o.type === 'Buffer' && Array.isArray(o.data) ? o.data : v;
+  }));
+  assert.deepEqual(plain(two), plain(one));
+  assert.deepEqual(two.findings.map((f) => f.id), one.findings.map((f) => f.id));
+
+  const bad = ruleDir({ 'bad.sql': GOOD.replace('SELECT pattern,', () => "SELECT json_extract('not json', '$') AS j, pattern,") });
+  const withBad = loadRules([bad]);
+  let seq = '';
+  try {
+    runRules(db, withBad, id);
+  } catch (e) {
+    seq = (e as Error).message;
+  }
+  assert.match(seq, /bad\.sql:\d+: @affected: malformed JSON/);
+  await assert.rejects(runRulesInParallel(db, path, withBad, id, { threads: 2 }), (e: Error) => e.name === 'UserError' && e.message === seq);
+  db.close();
+});

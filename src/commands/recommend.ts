@@ -1,6 +1,7 @@
 /** `rdbscope recommend`: run the rules (built-in and --rules DIR) on a snapshot, findings ranked by savings. */
 import type { Argv, CommandModule } from 'yargs';
-import { loadRules, runRules } from '../rules/engine.js';
+import { loadRules } from '../rules/engine.js';
+import { runRulesInParallel } from '../rules/parallel.js';
 import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
 import { findingsJson, renderFindingsMarkdown, renderFindingsText } from '../report/text-findings.js';
 
@@ -25,12 +26,12 @@ export const recommendCommand: CommandModule<object, Args> = {
       .example('$0 recommend --in rdbscope.sqlite', 'findings for the newest snapshot')
       .example('$0 recommend --snapshot prod-2024-05-01 --rules ./my-rules --format markdown > findings.md', 'with your own rules, as Markdown')
       .example('$0 recommend -f json | jq ".findings[0]"', 'the top finding as JSON') as unknown as Argv<Args>,
-  handler: (a: Args): void => {
+  handler: async (a: Args): Promise<void> => {
     const rules = loadRules(a.rules.map(String));
     const db = openInventory(a.in);
     try {
       const snap = resolveSnapshot(db, a.in, a.snapshot);
-      const results = runRules(db, rules, snap.id);
+      const results = await runRulesInParallel(db, a.in, rules, snap.id);
       if (a.format === 'json') {
         process.stdout.write(JSON.stringify({ snapshot: { id: snap.id, label: snap.label, source: snap.source },
           ...findingsJson(results) }, null, 2) + '\n');

@@ -2,7 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { writeFileSync, renameSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { loadRules, runRules } from '../rules/engine.js';
+import { loadRules } from '../rules/engine.js';
+import { runRulesInParallel } from '../rules/parallel.js';
 import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
 import { buildSummary } from '../report/summary.js';
 import { renderReportText } from '../report/text.js';
@@ -46,13 +47,24 @@ export const reportCommand: CommandModule<object, Args> = {
       .example('$0 report --in rdbscope.sqlite', 'the report in the terminal')
       .example('$0 report --html report.html', 'also write a self-contained HTML page (no network needed to view it)')
       .example('$0 report --snapshot 2 --format json > report.json', 'the same data as JSON') as unknown as Argv<Args>,
-  handler: (a: Args): void => {
+  handler: async (a: Args): Promise<void> => {
     if (!Number.isInteger(a.top) || a.top < 1) throw new UserError(`--top must be a positive integer, got ${a.top}`);
     const rules = loadRules(a.rules.map(String));
     const db = openInventory(a.in);
     try {
       const snap = resolveSnapshot(db, a.in, a.snapshot);
-      const data = buildSummary(db, snap, runRules(db, rules, snap.id), { topKeys: a.top });
+      // The rules run on other threads while this one computes the summary.
+      const stop = new AbortController();
+      const findings = runRulesInParallel(db, a.in, rules, snap.id, { signal: stop.signal });
+      findings.catch(() => undefined); // awaited below; observed here in case the summary fails first
+      let summary: ReturnType<typeof buildSummary>;
+      try {
+        summary = buildSummary(db, snap, null, { topKeys: a.top });
+      } catch (err) {
+        stop.abort();
+        throw err;
+      }
+      const data = { ...summary, recommendations: await findings };
       if (a.html) {
         writeAtomic(a.html, renderReportHtml(data));
       }

@@ -4,9 +4,9 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
+import { startWorker } from '../worker-start.js';
 import {
   DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
@@ -39,25 +39,13 @@ export interface IndexResult {
   error: string | null;
 }
 
-/**
- * The decoding worker, next to this module: worker.js from dist/; under tsx (tests) worker.ts, loaded through
- * tsx's API because a worker thread does not inherit the loader hooks that `--import tsx` registered here.
- */
-export function startWorker(): Worker {
-  const js = new URL('./worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js);
-  const ts = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(boot, { eval: true });
-}
-
 /** A worker that decodes the dumps of one lane, one after the other; replaced when it dies or is stopped. */
 class Lane {
   private worker: Worker | null = null;
 
   get(): Worker {
     if (!this.worker) {
-      const w = startWorker();
+      const w = startWorker(import.meta.url, 'worker');
       w.once('exit', () => {
         if (this.worker === w) this.worker = null;
       });

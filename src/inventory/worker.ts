@@ -1,7 +1,8 @@
 /**
- * The decoding thread of `rdbscope index`, one dump per job message: reports the dump's identity (hashing it first
- * only when the writer asks: see WorkerInput.hashFirst), waits for the writer's go, then parses it and posts the rows in batches. At most `maxInFlight` batches wait in the writer's
- * queue: beyond that this thread blocks (bounded memory when SQLite is the slower side).
+ * The decoding thread of `rdbscope index`, one dump per job message: reports the dump's identity (hashing it
+ * first only when the writer asks: see WorkerInput.hashFirst), waits for the writer's go, then parses the dump
+ * and posts its rows in batches. At most `maxInFlight` batches wait in the writer's queue: beyond that this
+ * thread blocks (bounded memory when SQLite is the slower side).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';

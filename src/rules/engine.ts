@@ -79,7 +79,7 @@ export interface RuleResults {
 const REQUIRED_COLUMNS = ['pattern', 'keys', 'memory', 'savings'];
 const SEVERITY_RANK: Record<Severity, number> = { critical: 3, warning: 2, info: 1 };
 
-interface Compiled {
+export interface Compiled {
   rule: Rule;
   affected: ReturnType<Db['prepare']>;
   savings: ReturnType<Db['prepare']> | null;
@@ -124,66 +124,83 @@ function num(v: unknown): number {
   return 0;
 }
 
-/** Runs the rules for one snapshot. A rule whose SQL fails at run time is a {@link RuleError}. */
-export function runRules(db: Db, rules: readonly Rule[], snapshotId: number): RuleResults {
+/** What running one rule gave. */
+export type RuleOutcome =
+  | { readonly kind: 'finding'; readonly finding: Finding }
+  | { readonly kind: 'skipped'; readonly skipped: SkippedRule }
+  | { readonly kind: 'clean'; readonly id: string };
+
+/** Runs one compiled rule for one snapshot. A rule whose SQL fails at run time is a {@link RuleError}. */
+export function runCompiledRule(c: Compiled, snapshotId: number): RuleOutcome {
   const params = { snapshot: snapshotId };
-  const findings: Finding[] = [];
-  const skipped: SkippedRule[] = [];
-  const clean: string[] = [];
-  for (const c of compileRules(db, rules)) {
-    const { rule } = c;
-    const at = (s: RuleSection, name: string, e: unknown): RuleError =>
-      new RuleError(rule.file, s.line, `@${name}: ${(e as Error).message.split('\n')[0]}`);
-    if (c.skip) {
-      let reason: unknown;
-      try {
-        const row = c.skip.raw().get(params) as unknown[] | undefined;
-        reason = row?.[0];
-      } catch (e) {
-        throw at(rule.skip!, 'skip', e);
-      }
-      if (reason !== null && reason !== undefined && reason !== 0 && reason !== '') {
-        skipped.push({ id: rule.id, title: rule.title, reason: String(reason) });
-        continue;
-      }
-    }
-    let raw: Array<Record<string, unknown>>;
+  const { rule } = c;
+  const at = (s: RuleSection, name: string, e: unknown): RuleError =>
+    new RuleError(rule.file, s.line, `@${name}: ${(e as Error).message.split('\n')[0]}`);
+  if (c.skip) {
+    let reason: unknown;
     try {
-      raw = c.affected.all(params) as Array<Record<string, unknown>>;
+      const row = c.skip.raw().get(params) as unknown[] | undefined;
+      reason = row?.[0];
     } catch (e) {
-      throw at(rule.affected, 'affected', e);
+      throw at(rule.skip!, 'skip', e);
     }
-    const rows: FindingRow[] = raw
-      .map((r) => ({
-        pattern: r.pattern === null || r.pattern === undefined ? '(no pattern)' : String(r.pattern),
-        keys: num(r.keys),
-        memory: num(r.memory),
-        savings: num(r.savings),
-        detail: r.detail === null || r.detail === undefined ? null : String(r.detail),
-        example: r.example instanceof Uint8Array ? r.example : r.example === null || r.example === undefined ? null : String(r.example),
-      }))
-      .filter((r) => r.keys > 0 || r.memory > 0 || r.savings > 0 || r.detail !== null)
-      .sort((a, b) => b.savings - a.savings || b.memory - a.memory || a.pattern.localeCompare(b.pattern));
-    if (rows.length === 0) {
-      clean.push(rule.id);
-      continue;
+    if (reason !== null && reason !== undefined && reason !== 0 && reason !== '') {
+      return { kind: 'skipped', skipped: { id: rule.id, title: rule.title, reason: String(reason) } };
     }
-    let savings = rows.reduce((s, r) => s + r.savings, 0);
-    if (c.savings) {
-      try {
-        savings = num((c.savings.get(params) as Record<string, unknown> | undefined)?.savings);
-      } catch (e) {
-        throw at(rule.savings!, 'savings', e);
-      }
+  }
+  let raw: Array<Record<string, unknown>>;
+  try {
+    raw = c.affected.all(params) as Array<Record<string, unknown>>;
+  } catch (e) {
+    throw at(rule.affected, 'affected', e);
+  }
+  const rows: FindingRow[] = raw
+    .map((r) => ({
+      pattern: r.pattern === null || r.pattern === undefined ? '(no pattern)' : String(r.pattern),
+      keys: num(r.keys),
+      memory: num(r.memory),
+      savings: num(r.savings),
+      detail: r.detail === null || r.detail === undefined ? null : String(r.detail),
+      example: r.example instanceof Uint8Array ? r.example : r.example === null || r.example === undefined ? null : String(r.example),
+    }))
+    .filter((r) => r.keys > 0 || r.memory > 0 || r.savings > 0 || r.detail !== null)
+    .sort((a, b) => b.savings - a.savings || b.memory - a.memory || a.pattern.localeCompare(b.pattern));
+  if (rows.length === 0) return { kind: 'clean', id: rule.id };
+  let savings = rows.reduce((s, r) => s + r.savings, 0);
+  if (c.savings) {
+    try {
+      savings = num((c.savings.get(params) as Record<string, unknown> | undefined)?.savings);
+    } catch (e) {
+      throw at(rule.savings!, 'savings', e);
     }
-    findings.push({
+  }
+  return {
+    kind: 'finding',
+    finding: {
       id: rule.id, title: rule.title, severity: rule.severity, rationale: rule.rationale, fix: rule.fix, file: rule.file,
       sql: rule.affected.sql,
       keys: rows.reduce((s, r) => s + r.keys, 0),
       memory: rows.reduce((s, r) => s + r.memory, 0),
       savings,
       rows,
-    });
+    },
+  };
+}
+
+/** Runs the rules for one snapshot, one after the other (see parallel.ts for the commands' two-thread runner). */
+export function runRules(db: Db, rules: readonly Rule[], snapshotId: number): RuleResults {
+  return rankOutcomes(compileRules(db, rules).map((c) => runCompiledRule(c, snapshotId)));
+}
+
+/** The outcomes of a set of rules (in rule order), as results ranked the documented way. */
+export function rankOutcomes(outcomes: readonly RuleOutcome[]): RuleResults {
+  const findings: Finding[] = [];
+  const skipped: SkippedRule[] = [];
+  const clean: string[] = [];
+  for (const o of outcomes) {
+    if (o.kind === 'finding') findings.push(o.finding);
+    else if (o.kind === 'skipped') skipped.push(o.skipped);
+    else clean.push(o.id);
   }
   findings.sort((a, b) => b.savings - a.savings || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.memory - a.memory);
   return { findings, skipped, clean };
