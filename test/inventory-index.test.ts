@@ -166,6 +166,9 @@ test('bad input: one line, non-zero exit, no complete snapshot', () => {
   const missing = cli('index', join(dir, 'nope.rdb'), '--out', join(dir, 'bad.sqlite'));
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /^rdbscope: .*nope\.rdb: no such file\n$/);
+  const nowhere = cli('index', join(ROOT, 'fixtures/sample.rdb'), '--out', join(dir, 'no-such-dir', 'inv.sqlite'), '-q');
+  assert.equal(nowhere.status, 2);
+  assert.match(nowhere.stderr, /^rdbscope: [^\n]*no-such-dir\/inv\.sqlite: cannot create the inventory \([^\n]+\)\n$/);
   const model = cli('index', join(ROOT, 'package.json'), '--memory-model', 'redis-1', '--out', join(dir, 'bad.sqlite'));
   assert.match(model.stderr, /^rdbscope: --memory-model redis-1: unknown model/);
   const notRdb = cli('index', join(ROOT, 'package.json'), '--out', join(dir, 'bad.sqlite'), '-q');

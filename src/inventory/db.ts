@@ -120,7 +120,8 @@ export function openForLoad(path: string): LoadTarget {
     db = openFile(tmp, path, true);
   } catch (err) {
     removeQuietly(tmp);
-    throw err;
+    const why = err instanceof Error ? err.message.replace(/^.*\(|\)$/g, '') : String(err);
+    throw new UserError(`${path}: cannot create the inventory (${why})`);
   }
   return {
     db,
