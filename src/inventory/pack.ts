@@ -105,39 +105,9 @@ export class BatchPacker {
 }
 
 export function packRows(rows: KeyRow[]): PackedBatch {
-  const n = rows.length;
-  const nums = new Float64Array(n * NUM.length);
-  const keyEnds = new Uint32Array(n);
-  const utf8 = new Uint8Array(n);
-  const codes = new Uint32Array(n * STR.length);
-  const dict: string[] = [];
-  const index = new Map<string, number>();
-  let total = 0;
-  for (const r of rows) total += r[1].length;
-  const keys = new Uint8Array(total);
-  let pos = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    for (let c = 0; c < NUM.length; c++) {
-      const v = r[NUM[c]!] as number | null;
-      nums[i * NUM.length + c] = v === null ? NaN : v;
-    }
-    keys.set(r[1], pos);
-    pos += r[1].length;
-    keyEnds[i] = pos;
-    utf8[i] = r[2] === null ? 0 : 1;
-    for (let c = 0; c < STR.length; c++) {
-      const s = r[STR[c]!] as string | null;
-      if (s === null) continue;
-      let code = index.get(s);
-      if (code === undefined) {
-        code = dict.push(s);
-        index.set(s, code);
-      }
-      codes[i * STR.length + c] = code;
-    }
-  }
-  return { n, nums, keys, keyEnds, utf8, codes, dict };
+  const p = new BatchPacker(Math.max(1, rows.length));
+  for (const r of rows) p.push(r);
+  return p.take();
 }
 
 /** The buffers to list as transferables when posting a batch. */
