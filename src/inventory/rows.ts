@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { deflateRawSync } from 'node:zlib';
 import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler, Scalar } from '../decode/model.js';
-import type { DbStats, DumpFacts, FunctionRow, KeyRow, ModuleRow } from './batch.js';
+import type { DbStats, DumpFacts, FunctionRow, ModuleRow } from './batch.js';
 import type { KeyMemory, KeyPatterns } from './integrations.js';
 import { BatchPacker, type PackedBatch } from './pack.js';
 import { FieldNames, looksLikeJson } from './signals.js';
@@ -43,7 +43,6 @@ const IS_TEXT = '';
 
 export class RowBuilder implements RdbHandler {
   private readonly packer: BatchPacker;
-  private readonly row = new Array(21).fill(null) as unknown as KeyRow;
   private ratio: number | null = null;
   private largeValues = 0;
   private format: string | null = null;
@@ -129,29 +128,11 @@ export class RowBuilder implements RdbHandler {
       pattern = this.patterns.infer(key);
       this.patternsSeen.add(pattern);
     }
-    const row = this.row;
-    row[0] = r.db;
-    row[1] = key;
-    row[2] = isUtf8(key) ? IS_TEXT : null;
-    row[3] = r.type;
-    row[4] = r.encoding;
-    row[5] = r.length;
-    row[6] = memory;
-    row[7] = r.rdbBytes;
-    row[8] = r.expiresAtMs;
-    row[9] = r.idleS;
-    row[10] = r.freq;
-    row[11] = keySlot(key);
-    row[12] = r.largestElement;
-    row[13] = r.fieldTtls;
-    row[14] = r.minFieldExpiresAtMs;
-    row[15] = pattern;
-    row[16] = this.ratio;
-    row[17] = r.moduleName;
-    row[18] = r.type === 'string' ? this.format : null;
-    row[19] = r.scoreMin;
-    row[20] = r.scoreMax;
-    this.packer.push(row);
+    this.packer.push([
+      r.db, key, isUtf8(key) ? IS_TEXT : null, r.type, r.encoding, r.length, memory, r.rdbBytes, r.expiresAtMs, r.idleS,
+      r.freq, keySlot(key), r.largestElement, r.fieldTtls, r.minFieldExpiresAtMs, pattern, this.ratio, r.moduleName,
+      r.type === 'string' ? this.format : null, r.scoreMin, r.scoreMax,
+    ]);
     if (r.type === 'hash' && pattern !== null) this.fields.endHash(pattern);
     const s = this.dbStats(r.db);
     s.keys++;
