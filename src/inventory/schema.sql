@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS keys (
   score_max           REAL              -- zsets: highest score
 );
 
+-- The rows of a snapshot, in the order they were loaded: a query about one snapshot reads its rows only, in
+-- table order, however many snapshots the inventory holds. Kept up to date during loads (each load appends to its
+-- end); the other index, on key bytes, is built after each load (`rdbscope schema` lists it).
+CREATE INDEX IF NOT EXISTS keys_by_snapshot ON keys(snapshot_id);
+
 CREATE TABLE IF NOT EXISTS functions (
   snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
   name        TEXT,
