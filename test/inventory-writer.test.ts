@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DumpFacts, KeyRow } from '../src/inventory/batch.js';
-import { closeAfterWrite, createIndexes, openForWrite } from '../src/inventory/db.js';
+import { closeAfterWrite, createIndexes, dropIndexesForBulkLoad, openForWrite } from '../src/inventory/db.js';
 import { InventoryWriter, auxJson } from '../src/inventory/writer.js';
 import { keySlot } from '../src/inventory/slot.js';
 
@@ -98,4 +98,24 @@ test('a file that is not an inventory is refused with one line', () => withDir((
   d.exec('CREATE TABLE t (x)');
   d.close();
   assert.throws(() => openForWrite(other), { name: 'UserError', message: /not an rdbscope inventory/ });
+}));
+
+test('the key index is kept for a load that is small next to the table, rebuilt after a big one', () => withDir((dir) => {
+  const db = openForWrite(join(dir, 'inv.sqlite'));
+  const w = new InventoryWriter(db);
+  // 3,300 keys from a 330,000-byte file: 100 bytes a key
+  const id = w.begin({ label: 'a', source: 'a.rdb', fileSize: 330_000, sha256: 'a' }, null);
+  w.insertRows(id, Array.from({ length: 3300 }, (_, i) => row(Buffer.from(`k:${i}`), 'k:{n}', 1)));
+  w.finish(id, facts(3300));
+  createIndexes(db, true);
+  const hasKeyIndex = (): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys_by_bytes'").get() !== undefined;
+  assert.ok(hasKeyIndex());
+  dropIndexesForBulkLoad(db, 100 * 100); // about 100 new keys: 3,300 rows is over 32 times that
+  assert.ok(hasKeyIndex(), 'kept for a small load');
+  dropIndexesForBulkLoad(db, 100 * 200); // about 200 new keys: under 32 times
+  assert.ok(!hasKeyIndex(), 'dropped before a big load');
+  assert.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys_by_snapshot'").get(), 'the snapshot index stays');
+  createIndexes(db, true);
+  assert.ok(hasKeyIndex(), 'rebuilt');
+  closeAfterWrite(db);
 }));
