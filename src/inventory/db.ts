@@ -3,7 +3,9 @@
  * indexes that are built after it.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -135,14 +137,19 @@ export function openForLoad(path: string): LoadTarget {
       } finally {
         closeSync(fd);
       }
+      const taken = (): UserError =>
+        new UserError(`${path}: created by another process during this load; this load's inventory is at ${tmp}`);
+      let linked = false;
       try {
         linkSync(tmp, path); // unlike rename, fails instead of replacing an inventory made meanwhile by someone else
+        linked = true;
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') throw new UserError(`${path}: created by another process during this load; this load's inventory is at ${tmp}`);
-        throw err;
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw taken();
+        // a file system without hard links: rename, after the same check (which leaves a moment for a race)
+        if (existsSync(path)) throw taken();
+        renameSync(tmp, path);
       }
-      unlinkSync(tmp);
+      if (linked) unlinkSync(tmp);
       syncDir(dirname(path));
     },
     abandon: () => {
