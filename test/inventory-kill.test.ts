@@ -118,3 +118,19 @@ test('a new inventory killed half-way: no inventory at all, and a re-run builds 
   assert.equal(db.pragma('journal_mode', { simple: true }), 'delete');
   db.close();
 });
+
+test('Ctrl-C during a new inventory\'s load: exit 130, no inventory and no leftover file', noRedis, async () => {
+  const out = join(dir, 'interrupted.sqlite');
+  const loading = (): string[] => readdirSync(dir).filter((n) => n.startsWith('interrupted.sqlite.loading-'));
+  const child = spawn(CLI[0], [...CLI.slice(1), 'index', big, '--out', out, '-q'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  for (let i = 0; i < 600 && loading().length === 0; i++) await sleep(20);
+  assert.equal(loading().length, 1, 'the load started');
+  child.kill('SIGINT'); // at once: the decoding thread alone takes longer than that to start
+
+  assert.equal(await exited, 130, stderr);
+  assert.ok(!existsSync(out), 'no inventory');
+  assert.deepEqual(loading(), [], 'its half-made file is removed');
+});
