@@ -1,3 +1,4 @@
+import type { DbCounts } from '../decode/db-tally.js';
 import type { PackedBatch } from './pack.js';
 
 /**
@@ -28,15 +29,6 @@ export interface HashFieldRow {
   familyHashes: number;
 }
 
-export interface DbStats {
-  db: number;
-  keys: number;
-  expires: number;
-  memory: number;
-  resizeKeys: number | null;
-  resizeExpires: number | null;
-}
-
 export interface ModuleRow {
   name: string;
   version: number | null;
@@ -56,7 +48,7 @@ export interface DumpFacts {
   magic: string | null;
   rdbVersion: number | null;
   aux: Array<[string, Uint8Array]>;
-  dbs: DbStats[];
+  dbs: DbCounts[];
   modules: ModuleRow[];
   functions: FunctionRow[];
   keyCount: number;

@@ -5,7 +5,8 @@
 import { isUtf8 } from 'node:buffer';
 import { deflateRawSync } from 'node:zlib';
 import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler, Scalar } from '../decode/model.js';
-import type { DbStats, DumpFacts, FunctionRow, ModuleRow } from './batch.js';
+import { DbTally } from '../decode/db-tally.js';
+import type { DumpFacts, FunctionRow, ModuleRow } from './batch.js';
 import type { KeyMemory, KeyPatterns } from './integrations.js';
 import { BatchPacker, type PackedBatch } from './pack.js';
 import { FieldNames, looksLikeJson } from './signals.js';
@@ -48,7 +49,7 @@ export class RowBuilder implements RdbHandler {
   private format: string | null = null;
   private readonly fields = new FieldNames();
   private moduleVersion: number | null = null;
-  private readonly dbs = new Map<number, DbStats>();
+  private readonly dbs = new DbTally();
   private readonly modules = new Map<string, ModuleRow>();
   private readonly functions: FunctionRow[] = [];
   private readonly auxFields: Array<[string, Uint8Array]> = [];
@@ -80,9 +81,7 @@ export class RowBuilder implements RdbHandler {
   }
 
   resizeDb(db: number, keys: number, expires: number): void {
-    const s = this.dbStats(db);
-    s.resizeKeys = keys;
-    s.resizeExpires = expires;
+    this.dbs.resize(db, keys, expires);
   }
 
   functionLibrary(lib: FunctionLibrary): void {
@@ -134,10 +133,7 @@ export class RowBuilder implements RdbHandler {
       r.type === 'string' ? this.format : null, r.scoreMin, r.scoreMax,
     ]);
     if (r.type === 'hash' && pattern !== null) this.fields.endHash(pattern);
-    const s = this.dbStats(r.db);
-    s.keys++;
-    if (r.expiresAtMs !== null) s.expires++;
-    s.memory += memory;
+    this.dbs.add(r.db, r.expiresAtMs, memory);
     this.keyCount++;
     this.memoryTotal += memory;
     if (r.moduleName !== null) {
@@ -167,7 +163,7 @@ export class RowBuilder implements RdbHandler {
       magic: this.magic,
       rdbVersion: this.version,
       aux: this.auxFields,
-      dbs: [...this.dbs.values()].sort((a, b) => a.db - b.db),
+      dbs: this.dbs.list(),
       modules: [...this.modules.values()],
       functions: this.functions,
       keyCount: this.keyCount,
@@ -178,15 +174,6 @@ export class RowBuilder implements RdbHandler {
       patternFolds: folds,
       hashFields: this.fields.rows(folds),
     };
-  }
-
-  private dbStats(db: number): DbStats {
-    let s = this.dbs.get(db);
-    if (!s) {
-      s = { db, keys: 0, expires: 0, memory: 0, resizeKeys: null, resizeExpires: null };
-      this.dbs.set(db, s);
-    }
-    return s;
   }
 }
 

@@ -1,15 +1,7 @@
 /** `rdbscope info`: a dump's header, aux fields, functions, modules and per-db key counts, from one pass. */
 import type { DumpSummary, FunctionLibrary, KeyRecord, Magic, ModuleAux, RdbHandler } from '../decode/model.js';
+import { DbTally, type DbCounts } from '../decode/db-tally.js';
 import { base64, utf8OrNull } from './text.js';
-
-export interface DbInfo {
-  db: number;
-  keys: number;
-  expires: number;
-  memory: number;
-  resizeKeys: number | null;
-  resizeExpires: number | null;
-}
 
 export interface DumpInfo {
   magic: Magic | null;
@@ -19,25 +11,16 @@ export interface DumpInfo {
   moduleAux: ModuleAux[];
   modules: Record<string, number>;
   slots: number;
-  dbs: DbInfo[];
+  dbs: DbCounts[];
   types: Record<string, number>;
   summary: DumpSummary | null;
 }
 
 export class InfoCollector implements RdbHandler {
   readonly info: DumpInfo = { magic: null, version: null, aux: {}, functions: [], moduleAux: [], modules: {}, slots: 0, dbs: [], types: {}, summary: null };
-  private readonly byDb = new Map<number, DbInfo>();
+  private readonly dbs = new DbTally();
 
   constructor(private readonly memoryOf: () => number) {}
-
-  private db(n: number): DbInfo {
-    let d = this.byDb.get(n);
-    if (!d) {
-      d = { db: n, keys: 0, expires: 0, memory: 0, resizeKeys: null, resizeExpires: null };
-      this.byDb.set(n, d);
-    }
-    return d;
-  }
 
   header(magic: Magic, version: number): void {
     this.info.magic = magic;
@@ -48,9 +31,7 @@ export class InfoCollector implements RdbHandler {
     this.info.aux[name] = text ?? `base64:${base64(value)}`;
   }
   resizeDb(db: number, keys: number, expires: number): void {
-    const d = this.db(db);
-    d.resizeKeys = keys;
-    d.resizeExpires = expires;
+    this.dbs.resize(db, keys, expires);
   }
   functionLibrary(lib: FunctionLibrary): void {
     this.info.functions.push({ name: lib.name, engine: lib.engine, opcode: lib.opcode, bytes: lib.code.length });
@@ -62,15 +43,12 @@ export class InfoCollector implements RdbHandler {
     this.info.slots++;
   }
   endKey(rec: KeyRecord): void {
-    const d = this.db(rec.db);
-    d.keys++;
-    if (rec.expiresAtMs !== null) d.expires++;
-    d.memory += this.memoryOf();
+    this.dbs.add(rec.db, rec.expiresAtMs, this.memoryOf());
     this.info.types[rec.type] = (this.info.types[rec.type] ?? 0) + 1;
     if (rec.moduleName) this.info.modules[rec.moduleName] = (this.info.modules[rec.moduleName] ?? 0) + 1;
   }
   end(summary: DumpSummary): void {
     this.info.summary = summary;
-    this.info.dbs = [...this.byDb.values()].sort((a, b) => a.db - b.db);
+    this.info.dbs = this.dbs.list();
   }
 }
