@@ -10,7 +10,7 @@ import { startWorker } from '../worker-start.js';
 import {
   DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
-import { createIndexes, dropIndexesForBulkLoad, openForLoad, type Db } from './db.js';
+import { createIndexes, dropIndexesForBulkLoad, openForLoad, type Db, type LoadTarget } from './db.js';
 import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
@@ -250,18 +250,29 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
     if (seen.has(real)) throw new UserError(`${p}: given twice`);
     seen.add(real);
   }
-  const target = openForLoad(opts.out);
-  const db = target.db;
-  const ix = new Indexer(db, opts, paths);
-  const progress = ix.progress();
+  // The handlers are in place before the inventory is opened: a Ctrl-C at any moment after the new file appears
+  // removes it (a handler runs once the code in progress yields, so the inventory is open by then).
+  let target: LoadTarget | null = null;
+  let ix: Indexer | null = null;
+  let progress: Progress | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
-    progress.stop();
-    ix.abandon(`interrupted by ${sig}`);
-    target.abandon();
+    progress?.stop();
+    ix?.abandon(`interrupted by ${sig}`);
+    target?.abandon();
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  try {
+    target = openForLoad(opts.out);
+  } catch (err) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw err;
+  }
+  const db = target.db;
+  ix = new Indexer(db, opts, paths);
+  progress = ix.progress();
   if (!opts.quiet) progress.start();
   let ok = false;
   try {
