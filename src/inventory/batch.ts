@@ -64,7 +64,7 @@ export interface DumpFacts {
 }
 
 export type WorkerMessage =
-  | { kind: 'identity'; sha256: string | null; size: number | null; gzip: boolean }
+  | { kind: 'identity'; size: number | null; gzip: boolean }
   | { kind: 'keys'; batch: PackedBatch; offset: number }
   | { kind: 'done'; facts: DumpFacts; offset: number }
   | { kind: 'error'; message: string; user: boolean };
@@ -75,12 +75,6 @@ export interface WorkerInput {
   memoryModel: string | null;
   patterns: string[];
   batchSize: number;
-  /**
-   * Hash the file before decoding it and report the sha256 in the identity message (when a dump of the same size
-   * is already in the inventory or in this run, so that a duplicate is refused before any work). Otherwise the
-   * identity carries sha256 null and the writer hashes the file on another thread while this one decodes.
-   */
-  hashFirst: boolean;
   /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */
   shared: SharedArrayBuffer;
   maxInFlight: number;

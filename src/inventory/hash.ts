@@ -1,6 +1,7 @@
 /**
- * The sha256 of a dump file, computed on a thread of its own while the dump is decoded: hashing 1 GB costs about
- * 0.7 s of CPU, which on the decoding thread would add straight to the time of an index.
+ * The sha256 of a dump file, computed on a thread of its own: while the dump is decoded (hashing 1 GB costs about
+ * 0.7 s of CPU, which on the decoding thread would add straight to the time of an index), or before, when the
+ * file may be a duplicate (see Indexer.mayBeDuplicate in run.ts).
  */
 import { Worker } from 'node:worker_threads';
 

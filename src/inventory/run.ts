@@ -128,13 +128,15 @@ class Indexer {
     const flags = new Int32Array(shared);
     const input: WorkerInput = {
       path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, patterns: this.opts.patterns,
-      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8, hashFirst: this.mayBeDuplicate(job),
+      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
     };
+    const hashFirst = this.mayBeDuplicate(job);
     const worker = lane.get();
     const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
     let id: number | null = null;
     let claim: string | null = null;
     let hashing: ReturnType<typeof hashFileInThread> | null = null;
+    let sha256: string | null = null;
     return new Promise<IndexResult>((resolve) => {
       let settled = false;
       const finish = (status: IndexResult['status'], keys: number, memory: number, error: string | null): void => {
@@ -152,25 +154,40 @@ class Indexer {
         Atomics.store(flags, SHARED_DECISION, d);
         Atomics.notify(flags, SHARED_DECISION);
       };
+      /** An unexpected failure (SQLite, say) while handling the worker's messages. */
+      const fault = (err: unknown): void => {
+        decide(DECISION_STOP);
+        lane.kill(); // it may be mid-dump
+        finish('failed', 0, 0, `${job.path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      };
+      /** Refuses a duplicate, or starts the snapshot and lets the worker decode (sha256 null: not known yet). */
+      const start = (size: number | null): void => {
+        const refusal = this.refusal(job.path, sha256, size);
+        if (refusal !== null) {
+          decide(DECISION_STOP);
+          return finish('refused', 0, 0, refusal);
+        }
+        claim = sha256 === null ? null : `${sha256}/${size}`;
+        if (claim !== null) this.claimed.add(claim);
+        const identity = { label, source: job.path, fileSize: size, sha256 };
+        this.writer.removeStale(identity);
+        if (!this.indexesDropped) dropIndexesForBulkLoad(this.db, this.jobs.reduce((s, j) => s + (j.size ?? 0), 0));
+        this.indexesDropped = true;
+        id = this.writer.begin(identity, this.opts.memoryModel);
+        this.loading.add(id);
+        decide(DECISION_GO);
+      };
       const onMessage = (m: WorkerMessage): void => {
         try {
           if (m.kind === 'identity') {
             if (m.gzip) job.size = null;
-            const refusal = this.refusal(job.path, m.sha256, m.size);
-            if (refusal !== null) {
-              decide(DECISION_STOP);
-              return finish('refused', 0, 0, refusal);
-            }
-            claim = m.sha256 === null ? null : `${m.sha256}/${m.size}`;
-            if (claim !== null) this.claimed.add(claim);
-            const identity = { label, source: job.path, fileSize: m.size, sha256: m.sha256 };
-            this.writer.removeStale(identity);
-            if (!this.indexesDropped) dropIndexesForBulkLoad(this.db, this.jobs.reduce((s, j) => s + (j.size ?? 0), 0));
-            this.indexesDropped = true;
-            id = this.writer.begin(identity, this.opts.memoryModel);
-            this.loading.add(id);
-            if (m.sha256 === null && job.path !== '-') hashing = hashFileInThread(job.path);
-            decide(DECISION_GO);
+            if (job.path !== '-') hashing = hashFileInThread(job.path);
+            if (!hashing || !hashFirst) return start(m.size);
+            // a possible duplicate: hashed before any decoding, so that it is refused before any work
+            hashing.result.then((hex) => {
+              sha256 = hex;
+              if (!settled) start(m.size);
+            }).catch(fault);
           } else if (m.kind === 'keys') {
             this.writer.insertBatch(id!, m.batch);
             Atomics.sub(flags, SHARED_IN_FLIGHT, 1);
@@ -184,27 +201,23 @@ class Indexer {
               this.writer.finish(id!, m.facts);
               finish('complete', m.facts.keyCount, m.facts.memoryTotal, null);
             };
-            if (!hashing) return complete();
+            if (!hashing || sha256 !== null) return complete();
             // The hash was computed alongside the decoding: a duplicate is found now, and its rows are dropped.
-            hashing.result.then((sha256) => {
+            hashing.result.then((hex) => {
               if (settled) return;
-              const refusal = this.refusal(job.path, sha256, job.size);
+              const refusal = this.refusal(job.path, hex, job.size);
               if (refusal !== null) {
                 this.writer.deleteSnapshot(id!);
                 return finish('refused', 0, 0, refusal);
               }
-              this.writer.setSha256(id!, sha256);
+              this.writer.setSha256(id!, hex);
               complete();
-            }).catch((err: unknown) => {
-              finish('failed', 0, 0, err instanceof Error ? err.message.split('\n')[0]! : String(err));
-            });
+            }).catch(fault);
           } else {
             finish('failed', 0, 0, m.message);
           }
         } catch (err) {
-          decide(DECISION_STOP);
-          lane.kill(); // it may be mid-dump
-          finish('failed', 0, 0, `${job.path}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+          fault(err);
         }
       };
       const onError = (err: Error): void => finish('failed', 0, 0, `${job.path}: ${err.message.split('\n')[0]}`);
@@ -217,6 +230,7 @@ class Indexer {
   /**
    * Whether the job's file should be hashed before it is decoded: when a complete snapshot or another dump of this
    * run has the same size (only then can it be a duplicate, and it is cheaper to refuse it before decoding).
+   * Otherwise it is hashed while it is decoded.
    */
   private mayBeDuplicate(job: Job): boolean {
     if (job.size === null) return false;

@@ -1,10 +1,9 @@
 /**
- * The decoding thread of `rdbscope index`, one dump per job message: reports the dump's identity (hashing it
- * first only when the writer asks: see WorkerInput.hashFirst), waits for the writer's go, then parses the dump
- * and posts its rows in batches. At most `maxInFlight` batches wait in the writer's queue: beyond that this
- * thread blocks (bounded memory when SQLite is the slower side).
+ * The decoding thread of `rdbscope index`, one dump per job message: reports the dump's size and whether it is
+ * gzip, waits for the writer's go (the writer hashes the file: see hash.ts), then parses the dump and posts its
+ * rows in batches. At most `maxInFlight` batches wait in the writer's queue: beyond that this thread blocks
+ * (bounded memory when SQLite is the slower side).
  */
-import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { tee } from '../decode/tee.js';
@@ -23,24 +22,13 @@ function post(m: WorkerMessage): void {
   port.postMessage(m, m.kind === 'keys' ? transferList(m.batch) : []);
 }
 
-/** Size of a file, whether it is gzip, and its sha256 when `hash` (read in 1 MiB chunks), else null. */
-function identify(path: string, hash: boolean): { sha256: string | null; size: number; gzip: boolean } {
+/** Size of a file, and whether it is gzip (its first two bytes). */
+function identify(path: string): { size: number; gzip: boolean } {
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
-    const h = hash ? createHash('sha256') : null;
-    const buf = Buffer.allocUnsafe(hash ? 1 << 20 : 2);
-    let gzip = false;
-    let first = true;
-    for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      if (first) gzip = n >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
-      first = false;
-      if (!h) break;
-      h.update(buf.subarray(0, n));
-    }
-    return { sha256: h ? h.digest('hex') : null, size, gzip };
+    const head = Buffer.alloc(2);
+    const n = readSync(fd, head, 0, 2, 0);
+    return { size: fstatSync(fd).size, gzip: n === 2 && head[0] === 0x1f && head[1] === 0x8b };
   } finally {
     closeSync(fd);
   }
@@ -63,8 +51,8 @@ function trace(msg: string): void {
 
 function runJob(input: WorkerInput): void {
   const shared = new Int32Array(input.shared);
-  if (input.path === '-') post({ kind: 'identity', sha256: null, size: null, gzip: false });
-  else post({ kind: 'identity', ...identify(input.path, input.hashFirst) });
+  if (input.path === '-') post({ kind: 'identity', size: null, gzip: false });
+  else post({ kind: 'identity', ...identify(input.path) });
   Atomics.wait(shared, SHARED_DECISION, 0);
   if (Atomics.load(shared, SHARED_DECISION) !== DECISION_GO) return;
 
