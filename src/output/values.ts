@@ -20,7 +20,8 @@ export class ValueJsonWriter implements RdbHandler {
   private fieldTtls: string[] = [];
   private groups: string[] = [];
   private pending: string[] = [];
-  private group: { g: StreamGroup; consumers: string[] } | null = null;
+  /** PEL entries are reported before the group they belong to: they are collected here and taken by the group. */
+  private group: { g: StreamGroup; pending: string[]; consumers: string[] } | null = null;
   /** For strings that are not UTF-8: the value goes to `value_base64` instead. */
   stringBase64: string | null = null;
 
@@ -86,7 +87,8 @@ export class ValueJsonWriter implements RdbHandler {
 
   streamGroup(g: StreamGroup): void {
     this.closeGroup();
-    this.group = { g, consumers: [] };
+    this.group = { g, pending: this.pending, consumers: [] };
+    this.pending = [];
   }
 
   streamConsumer(c: StreamConsumer): void {
@@ -97,12 +99,11 @@ export class ValueJsonWriter implements RdbHandler {
 
   private closeGroup(): void {
     if (!this.group) return;
-    const { g, consumers } = this.group;
+    const { g, pending, consumers } = this.group;
     this.groups.push(
       `{"name":${scalarJson(g.name)},"last_id":"${idText(g.lastId)}","entries_read":${g.entriesRead ?? 'null'},` +
-        `"pending":[${this.pending.join(',')}],"consumers":[${consumers.join(',')}]}`,
+        `"pending":[${pending.join(',')}],"consumers":[${consumers.join(',')}]}`,
     );
-    this.pending = [];
     this.group = null;
   }
 
