@@ -17,7 +17,7 @@ function facts(keyCount: number, folds: Array<[string, string]> = []): DumpFacts
   return {
     magic: 'REDIS', rdbVersion: 11, aux: [['redis-ver', Buffer.from('7.2.4')], ['bin', Uint8Array.from([0xff, 0xfe])]],
     dbs: [{ db: 0, keys: keyCount, expires: 0, memory: 0, resizeKeys: null, resizeExpires: null }],
-    modules: [], functions: [], keyCount, memoryTotal: 0, memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: folds, hashFields: [],
+    modules: [], functions: [], keyCount, memoryTotal: 0, memoryModel: null, memoryVerified: null, memoryAllocator: null, checksum: 'ok', patternFolds: folds, hashFields: [],
   };
 }
 

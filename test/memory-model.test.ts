@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { sizeClass, expectedLevelAlloc } from '../src/memory/jemalloc.js';
+import { sizeClassSystem as sizeClass, sizeClassBundled, expectedLevelAlloc } from '../src/memory/jemalloc.js';
 import { sdsAlloc, dictBuckets, dictSlotsGrown, lpStringEntry, lpIntEntry, streamRaxUsage, decimalLength } from '../src/memory/cost.js';
 import { RaxCounter } from '../src/memory/rax.js';
 import { isIntEncodable } from '../src/memory/value.js';
@@ -23,14 +23,21 @@ test('jemalloc size classes', () => {
   for (let n = 1; n < 70000; n += 7) { const c = sizeClass(n); assert.ok(c >= n); assert.equal(sizeClass(c), c); }
 });
 
+test('jemalloc size classes of the bundled build (8-byte quantum): 24, 40 and 56 exist, the rest is the same', () => {
+  const cases: Array<[number, number]> = [[1, 8], [9, 16], [17, 24], [25, 32], [33, 40], [41, 48], [49, 56], [57, 64],
+    [65, 80], [129, 160], [4097, 5120]];
+  for (const [n, want] of cases) assert.equal(sizeClassBundled(n), want, `sizeClassBundled(${n})`);
+  for (let n = 65; n < 70000; n += 7) assert.equal(sizeClassBundled(n), sizeClass(n), `${n}`);
+});
+
 test('sds allocations follow sdsReqType headers', () => {
-  assert.equal(sdsAlloc(0), 8); // type 5: 1 + 0 + 1
-  assert.equal(sdsAlloc(30), 32); // 1 + 30 + 1
-  assert.equal(sdsAlloc(31), 48); // type 5 still: 1 + 31 + 1 = 33
-  assert.equal(sdsAlloc(32), 48); // sdshdr8: 3 + 32 + 1 = 36
-  assert.equal(sdsAlloc(255), 320); // 3 + 255 + 1 = 259
-  assert.equal(sdsAlloc(256), 320); // sdshdr16: 5 + 256 + 1 = 262
-  assert.equal(sdsAlloc(65536), 81920); // sdshdr32: 9 + 65536 + 1
+  assert.equal(sdsAlloc(0, sizeClass), 8); // type 5: 1 + 0 + 1
+  assert.equal(sdsAlloc(30, sizeClass), 32); // 1 + 30 + 1
+  assert.equal(sdsAlloc(31, sizeClass), 48); // type 5 still: 1 + 31 + 1 = 33
+  assert.equal(sdsAlloc(32, sizeClass), 48); // sdshdr8: 3 + 32 + 1 = 36
+  assert.equal(sdsAlloc(255, sizeClass), 320); // 3 + 255 + 1 = 259
+  assert.equal(sdsAlloc(256, sizeClass), 320); // sdshdr16: 5 + 256 + 1 = 262
+  assert.equal(sdsAlloc(65536, sizeClass), 81920); // sdshdr32: 9 + 65536 + 1
 });
 
 test('dict bucket arrays: expected size and the rehash window', () => {
@@ -64,7 +71,7 @@ test('integer-encodable strings follow string2ll', () => {
 
 test('skiplist node expectation and stream rax usage', () => {
   // P(L=1) = 3/4 -> 24+16 = 40 -> 48; L=2 (3/16) -> 56 -> 64; bounded by the all-levels node.
-  const e = expectedLevelAlloc(24, 16, 0.25, 32);
+  const e = expectedLevelAlloc(sizeClass, 24, 16, 0.25, 32);
   assert.ok(e > 48 + 0.25 * 16 && e < 60, String(e));
   // object.c streamRadixTreeMemoryUsage: numele * 16 + numnodes * (4 + 240); empty rax = root only.
   assert.equal(streamRaxUsage(0, 1), 244);

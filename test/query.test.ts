@@ -29,7 +29,7 @@ before(() => {
   w.insertRows(id, [row(Buffer.from('user:1'), 'user:1', 100), row(BIN, null, 50), row(Buffer.from('a,b'), 'a,b', 7, 3)]);
   w.finish(id, {
     magic: 'REDIS', rdbVersion: 11, aux: [], dbs: [], modules: [], functions: [], keyCount: 3, memoryTotal: 157,
-    memoryModel: null, memoryVerified: null, checksum: 'ok', patternFolds: [], hashFields: [],
+    memoryModel: null, memoryVerified: null, memoryAllocator: null, checksum: 'ok', patternFolds: [], hashFields: [],
   });
   createIndexes(db, true);
   closeAfterWrite(db);

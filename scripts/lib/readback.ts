@@ -19,6 +19,8 @@ export interface ExpectedKey {
   expiresAtMs: number | null;
   memoryUsage: number;
   value: unknown;
+  /** Hashes with field TTLs: [field, absolute expiry ms] for each field that has one. */
+  fieldExpiresAtMs?: Array<[Bytes, number]>;
 }
 
 export interface ExpectedFunction {
@@ -63,6 +65,10 @@ function get(m: Map<string, Reply>, name: string): Reply {
   const v = m.get(name);
   if (v === undefined) throw new Error(`XINFO reply has no field ${name}`);
   return v;
+}
+/** A field that older servers do not have (Redis 6.2's XINFO STREAM FULL has no entries-added...): null then. */
+function opt(m: Map<string, Reply>, name: string): Reply {
+  return m.get(name) ?? null;
 }
 function score(r: Reply): number | string {
   const s = text(r);
@@ -115,7 +121,7 @@ export class Readback {
       return {
         name: bytesJson(buf(get(gm, 'name'))),
         lastDeliveredId: text(get(gm, 'last-delivered-id')),
-        entriesRead: get(gm, 'entries-read') === null ? null : int(get(gm, 'entries-read')),
+        entriesRead: opt(gm, 'entries-read') === null ? null : int(get(gm, 'entries-read')),
         pelCount: int(get(gm, 'pel-count')),
         pending: arr(get(gm, 'pending')).map((p) => {
           const [id, consumer, time, count] = arr(p);
@@ -135,9 +141,9 @@ export class Readback {
     return {
       entries,
       lastGeneratedId: text(get(info, 'last-generated-id')),
-      maxDeletedEntryId: text(get(info, 'max-deleted-entry-id')),
-      entriesAdded: int(get(info, 'entries-added')),
-      recordedFirstEntryId: text(get(info, 'recorded-first-entry-id')),
+      maxDeletedEntryId: opt(info, 'max-deleted-entry-id') === null ? null : text(get(info, 'max-deleted-entry-id')),
+      entriesAdded: opt(info, 'entries-added') === null ? null : int(get(info, 'entries-added')),
+      recordedFirstEntryId: opt(info, 'recorded-first-entry-id') === null ? null : text(get(info, 'recorded-first-entry-id')),
       radixTreeKeys: int(get(info, 'radix-tree-keys')),
       groups,
     };
@@ -145,10 +151,10 @@ export class Readback {
 
   /** One key's type, encoding, length, expiry, MEMORY USAGE and full value, read with the server's commands. */
   async key(db: number, key: Buffer): Promise<ExpectedKey> {
+    const memoryUsage = int(await this.cmd('MEMORY', 'USAGE', key, 'SAMPLES', 0));
     const type = text(await this.cmd('TYPE', key));
     const encoding = text(await this.cmd('OBJECT', 'ENCODING', key));
-    const exp = int(await this.cmd('PEXPIRETIME', key));
-    const memoryUsage = int(await this.cmd('MEMORY', 'USAGE', key, 'SAMPLES', 0));
+    const exp = await this.expireTime(key);
     let length: number;
     let value: unknown;
     switch (type) {
@@ -172,10 +178,14 @@ export class Readback {
         length = int(await this.cmd('ZCARD', key));
         break;
       }
-      case 'hash':
-        value = pairs(arr(await this.cmd('HGETALL', key)));
+      case 'hash': {
+        const p = pairs(arr(await this.cmd('HGETALL', key)));
+        value = p;
         length = int(await this.cmd('HLEN', key));
+        const ttls = await this.fieldExpireTimes(key, arr(await this.cmd('HKEYS', key)).map(buf));
+        if (ttls) return { db, key: bytesJson(key), type, encoding, length, expiresAtMs: exp < 0 ? null : exp, memoryUsage, value, fieldExpiresAtMs: ttls };
         break;
+      }
       case 'stream':
         value = await this.streamValue(key);
         length = int(await this.cmd('XLEN', key));
@@ -184,6 +194,44 @@ export class Readback {
         throw new Error(`unsupported type ${type}`);
     }
     return { db, key: bytesJson(key), type, encoding, length, expiresAtMs: exp < 0 ? null : exp, memoryUsage, value };
+  }
+
+  private hasPexpiretime: boolean | null = null;
+  private hasFieldTtls: boolean | null = null;
+
+  /** PEXPIRETIME (7.0+), or TIME + PTTL on older servers (then it can be a millisecond off). */
+  async expireTime(key: Buffer): Promise<number> {
+    if (this.hasPexpiretime !== false) {
+      try {
+        const v = int(await this.cmd('PEXPIRETIME', key));
+        this.hasPexpiretime = true;
+        return v;
+      } catch (e) {
+        if (this.hasPexpiretime === true) throw e;
+        this.hasPexpiretime = false;
+      }
+    }
+    const pttl = int(await this.cmd('PTTL', key));
+    if (pttl < 0) return pttl;
+    const [s, us] = arr(await this.cmd('TIME')).map(int);
+    return s! * 1000 + Math.round(us! / 1000) + pttl;
+  }
+
+  /** Each field's absolute expiry (HPEXPIRETIME, Redis 7.4+ / Valkey 9+) when any field has one, else null. */
+  async fieldExpireTimes(key: Buffer, fieldNames: Buffer[]): Promise<Array<[Bytes, number]> | null> {
+    if (this.hasFieldTtls === false || fieldNames.length === 0) return null;
+    let times: number[];
+    try {
+      times = arr(await this.cmd('HPEXPIRETIME', key, 'FIELDS', fieldNames.length, ...fieldNames)).map(int);
+      this.hasFieldTtls = true;
+    } catch (e) {
+      if (this.hasFieldTtls === true) throw e;
+      this.hasFieldTtls = false;
+      return null;
+    }
+    const out: Array<[Bytes, number]> = [];
+    fieldNames.forEach((f, i) => { if (times[i]! >= 0) out.push([bytesJson(f), times[i]!]); });
+    return out.length ? out : null;
   }
 
   /** Every key of the given dbs, sorted by db then key bytes. */

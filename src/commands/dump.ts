@@ -4,6 +4,7 @@ import { tee } from '../decode/tee.js';
 import { UserError } from '../errors.js';
 import { DumpWriter } from '../output/dump.js';
 import { dumpInputOptions, estimatorFor, inputPath, parseDb, MEMORY_MODELS } from './options.js';
+import type { AllocatorName } from '../memory/index.js';
 
 const TYPES = ['string', 'list', 'set', 'zset', 'hash', 'stream', 'module'] as const;
 
@@ -16,6 +17,7 @@ interface DumpArgs {
   match?: string;
   checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
+  allocator: AllocatorName;
 }
 
 export const dumpCommand: CommandModule<object, DumpArgs> = {
@@ -33,7 +35,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       .example('$0 dump dump.rdb --format csv > keys.csv', 'Every key with its type, encoding, size and TTL')
       .example('aws s3 cp s3://bk/dump.rdb.gz - | $0 dump - --match "session:*" --values', 'Values of matching keys, streamed') as never,
   handler: (argv) => {
-    const estimator = estimatorFor(argv['memory-model']);
+    const estimator = estimatorFor(argv['memory-model'], argv.allocator);
     const writer = new DumpWriter({
       format: argv.format,
       values: argv.values,

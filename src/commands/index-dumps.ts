@@ -3,6 +3,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
+import type { AllocatorName } from '../memory/index.js';
+import { allocatorOption } from './options.js';
 
 interface Args {
   dumps: string[];
@@ -12,6 +14,7 @@ interface Args {
   quiet: boolean;
   pattern: string[];
   'memory-model'?: string;
+  allocator: AllocatorName;
   checksum: boolean;
   format: 'text' | 'json';
 }
@@ -35,6 +38,7 @@ export const indexCommand: CommandModule<object, Args> = {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress line on stderr' })
       .option('pattern', { type: 'string', array: true, default: [] as string[], describe: 'A key pattern of yours for pattern inference (repeatable)' })
       .option('memory-model', { type: 'string', describe: 'Memory model for keys.memory (default: from the writer version)' })
+      .options(allocatorOption)
       .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
       .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
@@ -45,7 +49,7 @@ export const indexCommand: CommandModule<object, Args> = {
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
-      memoryModel: a['memory-model'] ?? null, checksum: a.checksum,
+      memoryModel: a['memory-model'] ?? null, allocator: a.allocator, checksum: a.checksum,
     });
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) process.stdout.write(textLine(r) + '\n');

@@ -4,12 +4,14 @@ import { tee } from '../decode/tee.js';
 import { UserError } from '../errors.js';
 import { InfoCollector } from '../output/info.js';
 import { dumpInputOptions, estimatorFor, inputPath, MEMORY_MODELS } from './options.js';
+import type { AllocatorName } from '../memory/index.js';
 
 interface InfoArgs {
   file: string;
   format: 'text' | 'json';
   checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
+  allocator: AllocatorName;
 }
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
@@ -25,7 +27,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       .example('$0 info dump.rdb', 'One screen about the dump')
       .example('$0 info dump.rdb --format json | jq .dbs', 'Machine-readable') as never,
   handler: (argv) => {
-    const estimator = estimatorFor(argv['memory-model']);
+    const estimator = estimatorFor(argv['memory-model'], argv.allocator);
     const collector = new InfoCollector(() => estimator.lastKeyBytes);
     try {
       parseFile(inputPath(argv.file), tee(estimator, collector), { checksum: argv.checksum });

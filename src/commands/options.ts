@@ -1,16 +1,26 @@
-import { MemoryEstimator, type MemoryModelName } from '../memory/index.js';
+import { MemoryEstimator, ALLOCATORS, type AllocatorName, type MemoryModelName } from '../memory/index.js';
 import { UserError } from '../errors.js';
 
 export const MEMORY_MODELS = ['auto', 'redis-6.2', 'redis-7.0', 'redis-7.2', 'redis-7.4', 'redis-8', 'valkey-8.0', 'valkey-8.1', 'valkey-9'] as const;
+
+/** --allocator: how the server that wrote the dump was built (a dump does not say). */
+export const allocatorOption = {
+  allocator: {
+    choices: ALLOCATORS, default: 'bundled' as AllocatorName,
+    describe: "The writing server's jemalloc: 'bundled' (built from source: official images, most vendors) or " +
+      "'system' (a distribution package linked to the system jemalloc, e.g. Debian's redis-server)",
+  },
+} as const;
 
 /** Options every command that reads a dump shares. */
 export const dumpInputOptions = {
   checksum: { type: 'boolean', default: true, describe: 'Verify the CRC-64 trailer (--no-checksum to skip)' },
   'memory-model': { choices: MEMORY_MODELS, default: 'auto' as const, describe: 'Memory model (auto: from the dump\'s writer version)' },
+  ...allocatorOption,
 } as const;
 
-export function estimatorFor(model: (typeof MEMORY_MODELS)[number]): MemoryEstimator {
-  return new MemoryEstimator({ model: model as MemoryModelName | 'auto' });
+export function estimatorFor(model: (typeof MEMORY_MODELS)[number], allocator: AllocatorName): MemoryEstimator {
+  return new MemoryEstimator({ model: model as MemoryModelName | 'auto', allocator });
 }
 
 export function parseDb(v: unknown): number | undefined {

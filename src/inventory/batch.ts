@@ -1,3 +1,4 @@
+import type { AllocatorName } from '../memory/index.js';
 import type { DbCounts } from '../decode/db-tally.js';
 import type { PackedBatch } from './pack.js';
 
@@ -56,6 +57,8 @@ export interface DumpFacts {
   memoryModel: string | null;
   /** Whether that model was checked against a live server (snapshots.memory_verified). */
   memoryVerified: boolean | null;
+  /** The allocator build the model assumed (snapshots.memory_allocator). */
+  memoryAllocator: string | null;
   checksum: string;
   /** Final pattern of every pattern the rows carry that the inferrer folded into another one. */
   patternFolds: Array<[string, string]>;
@@ -73,6 +76,7 @@ export interface WorkerInput {
   path: string;
   checksum: boolean;
   memoryModel: string | null;
+  allocator: AllocatorName;
   patterns: string[];
   batchSize: number;
   /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */

@@ -215,6 +215,7 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ['keys', 'value_format', 'TEXT'],
   ['keys', 'score_min', 'REAL'],
   ['keys', 'score_max', 'REAL'],
+  ['snapshots', 'memory_allocator', 'TEXT'],
 ];
 
 function addMissingColumns(db: Db): void {

@@ -4,7 +4,7 @@
  */
 import type { RdbHandler } from '../decode/model.js';
 import { UserError } from '../errors.js';
-import { MemoryEstimator } from '../memory/index.js';
+import { MemoryEstimator, type AllocatorName } from '../memory/index.js';
 import { MODEL_NAMES, type MemoryModelName } from '../memory/layout.js';
 import { PatternInferrer } from '../patterns/index.js';
 
@@ -21,6 +21,7 @@ export interface KeyMemory {
   /** The model used (settled at the first key when chosen from the dump). */
   model(): string;
   verified(): boolean;
+  allocator(): AllocatorName;
 }
 
 /** The pattern inferrer with the user's --pattern values (throws UserError for a bad one). */
@@ -38,13 +39,14 @@ export function checkMemoryModel(model: string | null): void {
 }
 
 /** The memory estimator for `model` (null or 'auto': chosen from the dump's writer version). */
-export function makeMemory(model: string | null): KeyMemory {
+export function makeMemory(model: string | null, allocator: AllocatorName): KeyMemory {
   checkMemoryModel(model);
-  const est = new MemoryEstimator({ model: (model ?? 'auto') as MemoryModelName | 'auto' });
+  const est = new MemoryEstimator({ model: (model ?? 'auto') as MemoryModelName | 'auto', allocator });
   return {
     handler: est,
     lastKeyBytes: () => est.lastKeyBytes,
     model: () => est.model,
     verified: () => est.verified,
+    allocator: () => est.allocator,
   };
 }

@@ -170,6 +170,7 @@ export class RowBuilder implements RdbHandler {
       memoryTotal: this.memoryTotal,
       memoryModel: this.memory ? this.memory.model() : null,
       memoryVerified: this.memory ? this.memory.verified() : null,
+      memoryAllocator: this.memory ? this.memory.allocator() : null,
       checksum: this.checksum,
       patternFolds: folds,
       hashFields: this.fields.rows(folds),

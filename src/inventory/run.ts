@@ -15,6 +15,7 @@ import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
 import { InventoryWriter } from './writer.js';
+import type { AllocatorName } from '../memory/index.js';
 
 export interface IndexOptions {
   out: string;
@@ -23,6 +24,8 @@ export interface IndexOptions {
   quiet: boolean;
   patterns: string[];
   memoryModel: string | null;
+  /** The writing server's allocator build (default 'bundled'). */
+  allocator?: AllocatorName;
   checksum: boolean;
   /** Dumps decoded at the same time (default 2). */
   parallel?: number;
@@ -127,7 +130,7 @@ class Indexer {
     const shared = new SharedArrayBuffer(8);
     const flags = new Int32Array(shared);
     const input: WorkerInput = {
-      path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, patterns: this.opts.patterns,
+      path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', patterns: this.opts.patterns,
       batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
     };
     const hashFirst = this.mayBeDuplicate(job);

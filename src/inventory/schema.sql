@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
   key_count      INTEGER,              -- keys in the dump (set when complete)
   memory_total   INTEGER,              -- sum of keys.memory (set when complete)
   checksum       TEXT,                 -- 'ok', 'absent', 'disabled', 'skipped'
-  memory_verified INTEGER              -- 1 when memory_model was checked against a live server, 0 best effort
+  memory_verified INTEGER,             -- 1 when memory_model was checked against that server line's real servers, 0 best effort
+  memory_allocator TEXT                -- the writing server's jemalloc build the model assumed: 'bundled' or 'system' (--allocator)
 );
 
 CREATE TABLE IF NOT EXISTS keys (

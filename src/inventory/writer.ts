@@ -160,10 +160,10 @@ export class InventoryWriter {
       const writer = valkeyVer !== null ? `valkey ${valkeyVer}` : redisVer !== null ? `redis ${redisVer}` : null;
       db.prepare(`UPDATE snapshots SET magic = ?, rdb_version = ?, writer = ?, ctime = ?, used_mem = ?, repl_id = ?,
                   aux_json = ?, memory_model = ?, finished_at = ?, status = 'complete', key_count = ?, memory_total = ?,
-                  checksum = ?, memory_verified = ? WHERE id = ?`)
+                  checksum = ?, memory_verified = ?, memory_allocator = ? WHERE id = ?`)
         .run(f.magic, f.rdbVersion, writer, auxInt(f.aux, 'ctime'), auxInt(f.aux, 'used-mem'), auxText(f.aux, 'repl-id'),
           auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
-          f.memoryVerified === null ? null : Number(f.memoryVerified), id);
+          f.memoryVerified === null ? null : Number(f.memoryVerified), f.memoryAllocator, id);
     })();
     this.ranges.delete(id);
   }

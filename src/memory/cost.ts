@@ -2,7 +2,7 @@
  * Per-structure sizes shared by every model: sds allocations, dict bucket arrays, listpack entry sizes, radix tree
  * accounting. Each function names the server function it mirrors; all return bytes as `zmalloc_size()` reports them.
  */
-import { sizeClass } from './jemalloc.js';
+import type { SizeClass } from './jemalloc.js';
 
 /** sds header size for a string of `len` bytes created by sdsnewlen()/sdsdup() (sds.c sdsReqType/sdsHdrSize).
  * Type 5 (1-byte header) for len < 32, sdshdr8 (3) < 256, sdshdr16 (5) < 64 KiB, sdshdr32 (9) < 4 GiB, else 17. */
@@ -15,14 +15,10 @@ export function sdsHdrSize(len: number): number {
 }
 
 /** `sdsZmallocSize()` of a tight sds (sdsnewlen/sdsdup): header + bytes + NUL terminator, in its size class. */
-export function sdsAlloc(len: number): number {
-  return sizeClass(sdsHdrSize(len) + len + 1);
+export function sdsAlloc(len: number, sc: SizeClass): number {
+  return sc(sdsHdrSize(len) + len + 1);
 }
 
-/** Same for an sds that sdsMakeRoomFor() created (type 5 is never used there: at least sdshdr8). */
-export function sdsAllocNoType5(len: number): number {
-  return sizeClass(Math.max(3, sdsHdrSize(len)) + len + 1);
-}
 
 /**
  * Buckets of a dict holding `n` entries that grew by insertion (dict.c _dictExpandIfNeeded: expand to

@@ -6,13 +6,13 @@
  */
 import type { DumpSummary, KeyHeader, KeyRecord, Magic, RdbHandler, Scalar, BlobKind, StreamGroup,
   StreamConsumer, StreamId, StreamPendingEntry, StreamMeta } from '../decode/model.js';
-import { sizeClass } from './jemalloc.js';
+import { sizeClassOf, type AllocatorName, type SizeClass } from './jemalloc.js';
 import { sdsAlloc, sdsHdrSize, dictBuckets } from './cost.js';
 import { layoutFor, type Layout, type MemoryModelName } from './layout.js';
 import { ValueSizer } from './value.js';
 
 export type { MemoryModelName } from './layout.js';
-export { sizeClass } from './jemalloc.js';
+export { ALLOCATORS, type AllocatorName } from './jemalloc.js';
 
 export interface MemoryTotals {
   keys: number;
@@ -72,6 +72,9 @@ export class MemoryEstimator implements RdbHandler {
   /** Estimate for the key whose endKey() was called last. */
   lastKeyBytes = 0;
   private readonly requested: MemoryModelName | 'auto';
+  /** The writing server's allocator build (the dump does not say; default: upstream's bundled jemalloc). */
+  readonly allocator: AllocatorName;
+  private readonly sc: SizeClass;
   private L: Layout;
   private sizer: ValueSizer;
   private magic: Magic = 'REDIS';
@@ -85,13 +88,25 @@ export class MemoryEstimator implements RdbHandler {
   private expires = 0;
   private readonly dbKeys = new Map<number, [number, number]>();
 
-  constructor(opts: { model?: MemoryModelName | 'auto' } = {}) {
+  /** The dump was written by a cluster node: true/false as told (--cluster), else from the dump (SLOT_INFO). */
+  private readonly clusterOpt: boolean | undefined;
+  private clusterSeen = false;
+
+  constructor(opts: { model?: MemoryModelName | 'auto'; allocator?: AllocatorName; cluster?: boolean } = {}) {
     this.requested = opts.model ?? 'auto';
+    this.allocator = opts.allocator ?? 'bundled';
+    this.clusterOpt = opts.cluster;
+    this.sc = sizeClassOf(this.allocator);
     this.L = layoutFor(this.requested === 'auto' ? 'redis-7.0' : this.requested);
-    this.sizer = new ValueSizer(this.L);
+    this.sizer = new ValueSizer(this.L, this.sc);
   }
 
   get model(): MemoryModelName { return this.L.name; }
+  /** Whether the model counted the writer as a cluster node. */
+  get cluster(): boolean { return this.clusterOpt ?? this.clusterSeen; }
+
+  /** Cluster nodes save the slot of each populated slot (SLOT_INFO, 7.4+ and Valkey 8+). */
+  slotInfo(): void { this.clusterSeen = true; }
   get verified(): boolean { return this.L.verified; }
 
   header(magic: Magic, _version: number): void {
@@ -109,7 +124,7 @@ export class MemoryEstimator implements RdbHandler {
     this.resolved = true;
     if (this.requested !== 'auto') return;
     const name = chooseModel(this.magic, this.rdbVersion, this.auxFields);
-    if (name !== this.L.name) { this.L = layoutFor(name); this.sizer = new ValueSizer(this.L); }
+    if (name !== this.L.name) { this.L = layoutFor(name); this.sizer = new ValueSizer(this.L, this.sc); }
   }
 
   beginKey(h: KeyHeader): void {
@@ -146,13 +161,17 @@ export class MemoryEstimator implements RdbHandler {
       const extra = sdsHdrSize(this.keyLen) + this.keyLen + 1 + (this.hasExpire ? 8 : 0);
       const embstr = rec.type === 'string';
       const value = this.sizer.finish(rec.type, rec.fieldTtls, embstr ? extra : 0);
-      const embeddedInValue = embstr && value === sizeClass(L.robj + extra + 3 + Math.min(rec.length, L.embstrMax) + 1);
-      bytes = value + (embeddedInValue ? 0 : sizeClass(L.robj + extra) - L.robj) + L.keyEntry;
+      const embeddedInValue = embstr && value === this.sc(L.robj + extra + 3 + Math.min(rec.length, L.embstrMax) + 1);
+      bytes = value + (embeddedInValue ? 0 : this.sc(L.robj + extra) - L.robj) + L.keyEntry;
     } else {
       // memoryCommand: objectComputeSize() + sdsZmallocSize(key) + sizeof(dictEntry) + dictMetadataSize (0 unless
       // cluster mode, which the dump does not tell).
-      bytes = this.sizer.finish(rec.type, rec.fieldTtls, 0) + sdsAlloc(this.keyLen) + L.keyEntry;
+      // The embedded copy keeps the header of the command's key argument: an sdshdr8 at least (embstr objects).
+      const key = L.keyEmbeddedEntry > 0 ? this.sc(L.keyEmbeddedEntry + Math.max(3, sdsHdrSize(this.keyLen)) + this.keyLen + 1)
+        : sdsAlloc(this.keyLen, this.sc) + L.keyEntry;
+      bytes = this.sizer.finish(rec.type, rec.fieldTtls, 0) + key;
     }
+    if (this.cluster) bytes += L.clusterKeyExtra;
     bytes = Math.round(bytes); // zset skiplist nodes use the expected (fractional) level cost
     this.lastKeyBytes = bytes;
     this.keys++;

@@ -45,6 +45,19 @@ export interface Layout {
   readonly hfeFieldOverhead: number;
   /** Hash tables use Valkey's open-addressing `hashtable` (8.1+): buckets of 64 bytes holding 7 entries. */
   readonly valkeyHashtable: boolean;
+  /** What a cluster node adds to each key's entry (dictMetadataSize: 7.0's slot-to-key links 16, 7.2's 8; 0 from
+   * 7.4 on, where every slot has a dict of its own). */
+  readonly clusterKeyExtra: number;
+  /** Redis 6.2 counts embstr, ziplists and intsets at their byte length, not their allocation (object.c). */
+  readonly compactAsLength: boolean;
+  /** Sets converted from a listpack are presized to 129 entries (7.2+ setTypeConvertAndExpand). */
+  readonly setListpack: boolean;
+  /** Valkey 8.0 keyspace: the key sds is copied into its dictEntryEmbedded {v, next, key_header_size} (17 bytes +
+   * the sds), one allocation, which MEMORY USAGE counts in place of the key sds and a dictEntry; 0 otherwise. */
+  readonly keyEmbeddedEntry: number;
+  /** Valkey 8.0 sets (no_value, keys_are_odd dicts): a member alone in its bucket is stored as the bare sds
+   * pointer, only chained members get a 16-byte dictEntryNoValue. */
+  readonly setNoValue: boolean;
 }
 
 const redis70: Layout = {
@@ -62,30 +75,36 @@ const redis70: Layout = {
   // streamCG {last_id, entries_read, pel, consumers} 40, streamConsumer {seen_time, name, pel} 24, NACK 24.
   stream: 80, streamCG: 40, streamConsumer: 24, streamNACK: 24,
   hfeHashOverhead: 0, hfeFieldOverhead: 0, valkeyHashtable: false,
+  clusterKeyExtra: 16, compactAsLength: false, setListpack: false, keyEmbeddedEntry: 0, setNoValue: false,
 };
+
+/** From Redis 7.4 and Valkey 8.0 on, a cluster node keeps a dict per slot (kvstore): no per-key cluster cost. */
+const from74 = { clusterKeyExtra: 0, setListpack: true } as const;
 
 const LAYOUTS: Record<MemoryModelName, Layout> = {
   // 6.2: dict {type, privdata, dictht ht[2] (4 words each), rehashidx, int16 pauserehash} -> 96;
   // quicklistNode with `unsigned int sz` -> 32; stream {rax*, length, last_id, cgroups} 40; streamCG 32.
-  'redis-6.2': { ...redis70, name: 'redis-6.2', verified: false, dict: 96, quicklistNode: 32, stream: 40, streamCG: 32 },
+  'redis-6.2': { ...redis70, name: 'redis-6.2', verified: false, dict: 96, quicklistNode: 32, stream: 40, streamCG: 32,
+    clusterKeyExtra: 0, compactAsLength: true },
   'redis-7.0': redis70,
   // 7.2: lists and sets get listpack encodings; streamConsumer gains active_time (32).
-  'redis-7.2': { ...redis70, name: 'redis-7.2', verified: false, listListpack: true, streamConsumer: 32 },
+  'redis-7.2': { ...redis70, name: 'redis-7.2', verified: false, listListpack: true, streamConsumer: 32,
+    clusterKeyExtra: 8, setListpack: true },
   // 7.4: hash field expiration: dictExpireMetadata on the hash dict (ebuckets, key, expireMeta) ~ 32 bytes and an
   // mstr metadata of 16 bytes (ExpireMeta) per field that has a TTL; listpackEx header for compact ones.
-  'redis-7.4': { ...redis70, name: 'redis-7.4', verified: false, listListpack: true, streamConsumer: 32,
+  'redis-7.4': { ...redis70, name: 'redis-7.4', verified: false, listListpack: true, streamConsumer: 32, ...from74,
     hfeHashOverhead: 32, hfeFieldOverhead: 16 },
   // 8.x: kvobj, the key sds embedded after the robj header in one allocation (no separate key sds).
-  'redis-8': { ...redis70, name: 'redis-8', verified: false, listListpack: true, streamConsumer: 32,
+  'redis-8': { ...redis70, name: 'redis-8', verified: false, listListpack: true, streamConsumer: 32, ...from74,
     hfeHashOverhead: 32, hfeFieldOverhead: 16, embeddedKey: true },
-  // Valkey 8.0: key embedded in the robj (objectSetKeyAndExpire), main dict entry still a dictEntry.
-  'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: false, listListpack: true, streamConsumer: 32,
-    embeddedKey: true },
+  // Valkey 8.0 (Redis 7.2.4 underneath): keys embedded in their dictEntry, no-value set dicts, kvstore.
+  'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: false, listListpack: true, streamConsumer: 32, ...from74,
+    keyEmbeddedEntry: 17, setNoValue: true },
   // Valkey 8.1+: `hashtable` (open addressing, 64-byte buckets of 7 slots) for keys, sets and hashes; keyspace
   // entries are the robj pointer itself (keyEntry 0); skiplist nodes embed the member.
-  'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: false, listListpack: true, streamConsumer: 32,
+  'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: false, listListpack: true, streamConsumer: 32, ...from74,
     embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true },
-  'valkey-9': { ...redis70, name: 'valkey-9', verified: false, listListpack: true, streamConsumer: 32,
+  'valkey-9': { ...redis70, name: 'valkey-9', verified: false, listListpack: true, streamConsumer: 32, ...from74,
     embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true,
     hfeHashOverhead: 32, hfeFieldOverhead: 16 },
 };

@@ -5,9 +5,9 @@
  */
 import type { BlobKind, RedisType, Scalar, StreamId } from '../decode/model.js';
 import { RaxCounter } from './rax.js';
-import { sizeClass, expectedLevelAlloc } from './jemalloc.js';
+import { expectedLevelAlloc, type SizeClass } from './jemalloc.js';
 import { sdsAlloc, sdsHdrSize, decimalLength, lpStringEntry, lpIntEntry, LP_OVERHEAD,
-  streamRaxUsage, raxNodesEstimate, dictSlotsGrown } from './cost.js';
+  streamRaxUsage, raxNodesEstimate, dictSlotsGrown, dictBuckets } from './cost.js';
 import type { Layout } from './layout.js';
 
 /** Requested size of a stream listpack at creation (t_stream.c STREAM_LISTPACK_MAX_PRE_ALLOCATE). */
@@ -52,6 +52,15 @@ export function isIntEncodable(v: Scalar | null, len: number): boolean {
   return true;
 }
 
+/** sizeof(dictEntryNoValue) {key, next} (Valkey 8.0 dict.c). */
+const NO_VALUE_ENTRY = 16;
+
+/** Expected entries that share a bucket with an earlier one (all but the first of each non-empty bucket) when `n`
+ * keys hash uniformly into `m` buckets: n - m (1 - e^(-n/m)). */
+function chainedEntries(n: number, m: number): number {
+  return m > 0 ? n - m * (1 - Math.exp(-n / m)) : 0;
+}
+
 export class ValueSizer {
   private readonly zslNode: number;
   private readonly zslHeader: number;
@@ -81,9 +90,9 @@ export class ValueSizer {
   private pelPerKey = PEL_NODES_PER_KEY;
   private masterPerKey = MASTER_NODES_PER_KEY;
 
-  constructor(private readonly L: Layout) {
-    this.zslNode = expectedLevelAlloc(L.zslNodeBase, L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
-    this.zslHeader = sizeClass(L.zslNodeBase + L.zslLevel * ZSL_MAXLEVEL);
+  constructor(private readonly L: Layout, private readonly sc: SizeClass) {
+    this.zslNode = expectedLevelAlloc(sc, L.zslNodeBase, L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
+    this.zslHeader = this.sc(L.zslNodeBase + L.zslLevel * ZSL_MAXLEVEL);
   }
 
   begin(): void {
@@ -106,7 +115,7 @@ export class ValueSizer {
 
   quicklistNode(container: 'plain' | 'packed', bytes: number): void {
     this.qlNodes++;
-    this.qlAlloc += sizeClass(bytes);
+    this.qlAlloc += this.L.compactAsLength ? bytes : this.sc(bytes);
     this.qlLastBytes = bytes;
     if (container === 'plain') this.qlPlain = true;
   }
@@ -117,7 +126,7 @@ export class ValueSizer {
     const entry = typeof v === 'number' || typeof v === 'bigint' ? lpIntEntry(v) : lpStringEntry(v.length);
     if (this.llBytes + entry > LIST_NODE_LIMIT && this.llBytes > LP_OVERHEAD) {
       this.llNodes++;
-      this.llAlloc += sizeClass(this.llBytes);
+      this.llAlloc += this.sc(this.llBytes);
       this.llBytes = LP_OVERHEAD;
     }
     this.llBytes += entry;
@@ -128,7 +137,8 @@ export class ValueSizer {
     this.n++;
     const len = scalarLength(v);
     if (this.allInts && !isIntEncodable(v, len)) this.allInts = false;
-    this.elemBytes += this.L.setEntry + sdsAlloc(len);
+    if (len > this.maxElem) this.maxElem = len;
+    this.elemBytes += (this.L.setNoValue ? 0 : this.L.setEntry) + sdsAlloc(len, this.sc);
   }
 
   /** zset member: the ele sds (shared by dict and skiplist), a dictEntry and a skiplist node of random level. */
@@ -136,7 +146,7 @@ export class ValueSizer {
     this.n++;
     const len = scalarLength(m);
     if (len > this.maxElem) this.maxElem = len;
-    this.elemBytes += this.L.zslEmbedsEle ? 0 : sdsAlloc(len);
+    this.elemBytes += this.L.zslEmbedsEle ? 0 : sdsAlloc(len, this.sc);
     this.elemBytes += this.L.dictEntry + (this.L.zslEmbedsEle ? this.zslNode + sdsHdrSize(len) + len + 1 : this.zslNode);
   }
 
@@ -148,16 +158,16 @@ export class ValueSizer {
     if (vl > this.maxElem) this.maxElem = vl;
     if (this.L.valkeyHashtable) {
       // Valkey 8.1 hashTypeEntry: field and value embedded in one allocation when small.
-      this.elemBytes += sizeClass(1 + sdsHdrSize(fl) + fl + 1 + sdsHdrSize(vl) + vl + 1 + 8);
+      this.elemBytes += this.sc(1 + sdsHdrSize(fl) + fl + 1 + sdsHdrSize(vl) + vl + 1 + 8);
     } else {
-      this.elemBytes += this.L.dictEntry + sdsAlloc(fl) + sdsAlloc(vl);
+      this.elemBytes += this.L.dictEntry + sdsAlloc(fl, this.sc) + sdsAlloc(vl, this.sc);
     }
     if (expiresAtMs !== null) this.elemBytes += this.L.hfeFieldOverhead;
   }
 
   streamNode(lpBytes: number, masterId: StreamId | undefined): void {
     if (masterId !== undefined) this.masters.add(masterId.ms, masterId.seq);
-    if (this.streamNodes > 0) this.streamLpAlloc += sizeClass(this.streamLastLp); // closed node: lpShrinkToFit
+    if (this.streamNodes > 0) this.streamLpAlloc += this.sc(this.streamLastLp); // closed node: lpShrinkToFit
     this.streamNodes++;
     this.streamLastLp = lpBytes;
   }
@@ -214,11 +224,12 @@ export class ValueSizer {
     switch (type) {
       case 'string': {
         if (this.strInt) return L.robj;
-        if (this.strLen <= L.embstrMax) return sizeClass(L.robj + keyAndExpire + 3 + this.strLen + 1);
+        if (this.strLen <= L.embstrMax && L.compactAsLength) return L.robj + this.strLen + 2;
+        if (this.strLen <= L.embstrMax) return this.sc(L.robj + keyAndExpire + 3 + this.strLen + 1);
         // Arguments of >= 32 KiB (PROTO_MBULK_BIG_ARG) become the object in place of the query buffer, which
         // sdsMakeRoomForNonGreedy sized for the bulk plus its CRLF (networking.c processMultibulkBuffer).
-        if (this.strLen >= 32768) return L.robj + sizeClass(sdsHdrSize(this.strLen + 2) + this.strLen + 3);
-        return L.robj + sdsAlloc(this.strLen);
+        if (this.strLen >= 32768) return L.robj + this.sc(sdsHdrSize(this.strLen + 2) + this.strLen + 3);
+        return L.robj + sdsAlloc(this.strLen, this.sc);
       }
       case 'list': {
         if (this.qlNodes === 0 && this.blobBytes < 0 && this.llBytes > LP_OVERHEAD) {
@@ -231,7 +242,7 @@ export class ValueSizer {
           this.quicklistNode('packed', this.blobBytes);
         }
         if (L.listListpack && this.qlNodes === 1 && !this.qlPlain && this.qlLastBytes <= LIST_NODE_LIMIT) {
-          return L.robj + sizeClass(this.qlLastBytes);
+          return L.robj + this.sc(this.qlLastBytes);
         }
         return L.robj + L.quicklist + this.qlNodes * L.quicklistNode + this.qlAlloc;
       }
@@ -240,7 +251,7 @@ export class ValueSizer {
       case 'zset': {
         if (this.blobBytes >= 0) {
           const hfe = type === 'hash' && fieldTtls > 0 ? L.hfeHashOverhead : 0;
-          return L.robj + sizeClass(this.blobBytes) + hfe;
+          return L.robj + (L.compactAsLength ? this.blobBytes : this.sc(this.blobBytes)) + hfe;
         }
         // Growth history (see dictSlotsGrown): ZADD/HSET of a new element do dictFind + dictAdd (2 rehash steps),
         // SADD dictAddRaw (1). Hashes of short elements converted at 129 entries (hashTypeConvertListpack presizes
@@ -249,12 +260,14 @@ export class ValueSizer {
           return L.robj + L.zsetHeader + this.dictOverhead(this.n, 2, 4) + this.zslHeader + this.elemBytes;
         }
         const hfe = type === 'hash' && fieldTtls > 0 ? L.hfeHashOverhead : 0;
-        const start = type === 'hash' ? (this.maxElem <= 64 && this.n > 128 ? 129 : 4) : (this.allInts && this.n > 512 ? 513 : 4);
-        return L.robj + this.dictOverhead(this.n, type === 'hash' ? 2 : 1, start) + this.elemBytes + hfe;
+        const start = type === 'hash' ? (this.maxElem <= 64 && this.n > 128 ? 129 : 4)
+          : this.allInts && this.n > 512 ? 513 : L.setListpack && this.maxElem <= 64 && this.n > 128 ? 129 : 4;
+        const chained = type === 'set' && L.setNoValue ? NO_VALUE_ENTRY * chainedEntries(this.n, dictBuckets(Math.max(this.n, start))) : 0;
+        return L.robj + this.dictOverhead(this.n, type === 'hash' ? 2 : 1, start) + this.elemBytes + hfe + chained;
       }
       case 'stream': {
         let lps = this.streamLpAlloc;
-        if (this.streamNodes > 0) lps += sizeClass(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
+        if (this.streamNodes > 0) lps += this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
         const nodes = this.masters.keys === this.streamNodes && this.streamNodes > 0 ? this.masters.nodes
           : raxNodesEstimate(this.streamNodes, this.masterPerKey);
         return L.robj + L.stream + streamRaxUsage(this.streamNodes, nodes) + lps +

@@ -49,11 +49,13 @@ export function resp(...args: Array<string | Buffer>): Buffer {
   return Buffer.concat(parts);
 }
 
-export async function startRedis(extraArgs: string[] = []): Promise<RedisInstance> {
+/** `server`: the server binary to run (default: `redis-server` on PATH; any Redis or Valkey build answers the same
+ * protocol, and the machine's `redis-cli` talks to all of them). */
+export async function startRedis(extraArgs: string[] = [], opts: { server?: string } = {}): Promise<RedisInstance> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'rdbscope-redis-'));
   const child: ChildProcess = spawn(
-    'redis-server',
+    opts.server ?? 'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no',
       '--dbfilename', 'dump.rdb', '--daemonize', 'no', '--logfile', join(dir, 'redis.log'), ...extraArgs],
     { stdio: 'ignore' },
