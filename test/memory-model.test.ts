@@ -104,7 +104,12 @@ test('chooseModel from aux fields and RDB version', () => {
   assert.equal(chooseModel('VALKEY', 80, aux({})), 'valkey-9');
   assert.equal(chooseModel('REDIS', 10, aux({})), 'redis-7.0');
   assert.equal(chooseModel('REDIS', 7, aux({})), 'redis-6.2');
-  assert.equal(new MemoryEstimator({ model: 'valkey-8.1' }).verified, false);
+  assert.equal(new MemoryEstimator({ model: 'valkey-8.1' }).verified, true);
+  const newer = new MemoryEstimator();
+  newer.aux('redis-ver', new TextEncoder().encode('8.6.3'));
+  newer.end({} as never);
+  assert.equal(newer.model, 'redis-8');
+  assert.equal(newer.verified, false, 'Redis 8.2+ is newer than any server the model was checked on');
   assert.equal(new MemoryEstimator().verified, true);
 });
 

@@ -18,6 +18,7 @@ interface DumpArgs {
   checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
   allocator: AllocatorName;
+  cluster?: boolean;
 }
 
 export const dumpCommand: CommandModule<object, DumpArgs> = {
@@ -35,7 +36,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       .example('$0 dump dump.rdb --format csv > keys.csv', 'Every key with its type, encoding, size and TTL')
       .example('aws s3 cp s3://bk/dump.rdb.gz - | $0 dump - --match "session:*" --values', 'Values of matching keys, streamed') as never,
   handler: (argv) => {
-    const estimator = estimatorFor(argv['memory-model'], argv.allocator);
+    const estimator = estimatorFor(argv['memory-model'], argv.allocator, argv.cluster);
     const writer = new DumpWriter({
       format: argv.format,
       values: argv.values,
@@ -46,7 +47,7 @@ export const dumpCommand: CommandModule<object, DumpArgs> = {
       const summary = parseFile(inputPath(argv.file), tee(estimator, writer), { values: argv.values, checksum: argv.checksum });
       writer.sink.flush();
       process.stderr.write(
-        `rdbscope: ${summary.keys} keys decoded, ${writer.written} written, ${summary.bytes} bytes, checksum ${summary.checksum}, memory model ${estimator.model}${estimator.verified ? '' : ' (unverified)'}\n`,
+        `rdbscope: ${summary.keys} keys decoded, ${writer.written} written, ${summary.bytes} bytes, checksum ${summary.checksum}, memory model ${estimator.model} (${estimator.allocator} jemalloc${estimator.verified ? '' : ', unverified'})\n`,
       );
     } catch (e) {
       writer.sink.flush();

@@ -15,6 +15,7 @@ interface Args {
   pattern: string[];
   'memory-model'?: string;
   allocator: AllocatorName;
+  cluster?: boolean;
   checksum: boolean;
   format: 'text' | 'json';
 }
@@ -49,7 +50,7 @@ export const indexCommand: CommandModule<object, Args> = {
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
-      memoryModel: a['memory-model'] ?? null, allocator: a.allocator, checksum: a.checksum,
+      memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
     });
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) process.stdout.write(textLine(r) + '\n');

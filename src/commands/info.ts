@@ -12,6 +12,7 @@ interface InfoArgs {
   checksum: boolean;
   'memory-model': (typeof MEMORY_MODELS)[number];
   allocator: AllocatorName;
+  cluster?: boolean;
 }
 
 const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
@@ -27,7 +28,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       .example('$0 info dump.rdb', 'One screen about the dump')
       .example('$0 info dump.rdb --format json | jq .dbs', 'Machine-readable') as never,
   handler: (argv) => {
-    const estimator = estimatorFor(argv['memory-model'], argv.allocator);
+    const estimator = estimatorFor(argv['memory-model'], argv.allocator, argv.cluster);
     const collector = new InfoCollector(() => estimator.lastKeyBytes);
     try {
       parseFile(inputPath(argv.file), tee(estimator, collector), { checksum: argv.checksum });
@@ -47,7 +48,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       `format      ${s.magic} RDB ${s.version}, ${s.bytes} bytes, checksum ${s.checksum}${s.storedChecksum ? ` (${s.storedChecksum})` : ''}`,
       `keys        ${s.keys}  (${Object.entries(info.types).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'})`,
       ...info.dbs.map((d) => `  db ${String(d.db).padEnd(3)} ${String(d.keys).padStart(10)} keys, ${String(d.expires).padStart(9)} with TTL, ~${mib(d.memory)}`),
-      `memory      ${mib(totals.datasetBytes)} in keys (model ${totals.model}${totals.verified ? ', checked against a live server' : ', not checked against a live server'})`,
+      `memory      ${mib(totals.datasetBytes)} in keys (model ${totals.model}, ${totals.allocator} jemalloc${totals.cluster ? ', cluster node' : ''}${totals.verified ? ', checked against real servers of that line' : ', not checked against a server of that version'})`,
       `            + ${mib(totals.mainDictBytes)} main dict buckets, ${mib(totals.expiresDictBytes)} expires dict`,
       totals.usedMem !== null
         ? `            used-mem ${mib(totals.usedMem)} when saved; ${mib(totals.unexplained ?? 0)} not explained by keys (allocator fragmentation, buffers, scripts: not visible offline)`

@@ -10,6 +10,11 @@ export const allocatorOption = {
     describe: "The writing server's jemalloc: 'bundled' (built from source: official images, most vendors) or " +
       "'system' (a distribution package linked to the system jemalloc, e.g. Debian's redis-server)",
   },
+  cluster: {
+    type: 'boolean',
+    describe: 'The dump was written by a cluster node (default: from the dump, which shows it from Redis 7.4 and ' +
+      'Valkey 8 on; it changes per-key memory on Redis 7.0 and 7.2 only)',
+  },
 } as const;
 
 /** Options every command that reads a dump shares. */
@@ -19,8 +24,8 @@ export const dumpInputOptions = {
   ...allocatorOption,
 } as const;
 
-export function estimatorFor(model: (typeof MEMORY_MODELS)[number], allocator: AllocatorName): MemoryEstimator {
-  return new MemoryEstimator({ model: model as MemoryModelName | 'auto', allocator });
+export function estimatorFor(model: (typeof MEMORY_MODELS)[number], allocator: AllocatorName, cluster?: boolean): MemoryEstimator {
+  return new MemoryEstimator({ model: model as MemoryModelName | 'auto', allocator, cluster });
 }
 
 export function parseDb(v: unknown): number | undefined {

@@ -77,6 +77,7 @@ export interface WorkerInput {
   checksum: boolean;
   memoryModel: string | null;
   allocator: AllocatorName;
+  cluster?: boolean;
   patterns: string[];
   batchSize: number;
   /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */

@@ -39,9 +39,9 @@ export function checkMemoryModel(model: string | null): void {
 }
 
 /** The memory estimator for `model` (null or 'auto': chosen from the dump's writer version). */
-export function makeMemory(model: string | null, allocator: AllocatorName): KeyMemory {
+export function makeMemory(model: string | null, allocator: AllocatorName, cluster?: boolean): KeyMemory {
   checkMemoryModel(model);
-  const est = new MemoryEstimator({ model: (model ?? 'auto') as MemoryModelName | 'auto', allocator });
+  const est = new MemoryEstimator({ model: (model ?? 'auto') as MemoryModelName | 'auto', allocator, cluster });
   return {
     handler: est,
     lastKeyBytes: () => est.lastKeyBytes,

@@ -26,6 +26,8 @@ export interface IndexOptions {
   memoryModel: string | null;
   /** The writing server's allocator build (default 'bundled'). */
   allocator?: AllocatorName;
+  /** The writer was a cluster node (undefined: from the dump). */
+  cluster?: boolean;
   checksum: boolean;
   /** Dumps decoded at the same time (default 2). */
   parallel?: number;
@@ -130,7 +132,7 @@ class Indexer {
     const shared = new SharedArrayBuffer(8);
     const flags = new Int32Array(shared);
     const input: WorkerInput = {
-      path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', patterns: this.opts.patterns,
+      path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', cluster: this.opts.cluster, patterns: this.opts.patterns,
       batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
     };
     const hashFirst = this.mayBeDuplicate(job);

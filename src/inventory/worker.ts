@@ -59,7 +59,7 @@ function runJob(input: WorkerInput): void {
   trace(`start ${input.path}`);
   const parseFile = loadParseFile();
   const patterns = makePatterns(input.patterns);
-  const memory = makeMemory(input.memoryModel, input.allocator);
+  const memory = makeMemory(input.memoryModel, input.allocator, input.cluster);
   const builder: RowBuilder = new RowBuilder(input.batchSize, (batch: PackedBatch) => {
     waitForRoom(shared, input.maxInFlight);
     Atomics.add(shared, SHARED_IN_FLIGHT, 1);

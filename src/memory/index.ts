@@ -28,6 +28,9 @@ export interface MemoryTotals {
   unexplained: number | null;
   model: MemoryModelName;
   verified: boolean;
+  /** The allocator build assumed (--allocator) and whether the writer was taken as a cluster node. */
+  allocator: AllocatorName;
+  cluster: boolean;
 }
 
 function parseVersion(v: string): [number, number] {
@@ -102,12 +105,15 @@ export class MemoryEstimator implements RdbHandler {
   }
 
   get model(): MemoryModelName { return this.L.name; }
+  /** Whether the model was checked against real servers of the writer's release line (fixtures/servers/): Redis
+   * 6.2 to 8.0 and Valkey 7.2 to 9.1 are; a newer writer (Redis 8.2+ keeps the key inside its object) is not. */
+  get verified(): boolean { return this.L.verified && !this.newerThanChecked; }
+  private newerThanChecked = false;
   /** Whether the model counted the writer as a cluster node. */
   get cluster(): boolean { return this.clusterOpt ?? this.clusterSeen; }
 
   /** Cluster nodes save the slot of each populated slot (SLOT_INFO, 7.4+ and Valkey 8+). */
   slotInfo(): void { this.clusterSeen = true; }
-  get verified(): boolean { return this.L.verified; }
 
   header(magic: Magic, _version: number): void {
     this.magic = magic;
@@ -122,6 +128,10 @@ export class MemoryEstimator implements RdbHandler {
   /** Settles the model at the first key, when every aux field has been seen. */
   private resolve(): void {
     this.resolved = true;
+    const vk = this.auxFields.get('valkey-ver');
+    const rv = this.auxFields.get('redis-ver');
+    if (vk !== undefined) { const [a, b] = parseVersion(vk); this.newerThanChecked = a > 9 || (a === 9 && b > 1); }
+    else if (rv !== undefined) { const [a, b] = parseVersion(rv); this.newerThanChecked = a > 8 || (a === 8 && b > 0); }
     if (this.requested !== 'auto') return;
     const name = chooseModel(this.magic, this.rdbVersion, this.auxFields);
     if (name !== this.L.name) { this.L = layoutFor(name); this.sizer = new ValueSizer(this.L, this.sc); }
@@ -157,16 +167,36 @@ export class MemoryEstimator implements RdbHandler {
     const L = this.L;
     let bytes: number;
     if (L.embeddedKey) {
-      // The key (and an 8-byte expire slot when it has a TTL) live in the robj allocation.
-      const extra = sdsHdrSize(this.keyLen) + this.keyLen + 1 + (this.hasExpire ? 8 : 0);
-      const embstr = rec.type === 'string';
-      const value = this.sizer.finish(rec.type, rec.fieldTtls, embstr ? extra : 0);
-      const embeddedInValue = embstr && value === this.sc(L.robj + extra + 3 + Math.min(rec.length, L.embstrMax) + 1);
-      bytes = value + (embeddedInValue ? 0 : this.sc(L.robj + extra) - L.robj) + L.keyEntry;
+      // Valkey 8.1+ (object.c createStringObjectWithKeyAndExpire): one allocation holds the robj, [expire], a
+      // header-size byte and the key sds, and a short string value (sdshdr8) too.
+      const exp = this.hasExpire ? 8 : 0;
+      const keyReq = sdsHdrSize(this.keyLen) + this.keyLen + 1;
+      const value = this.sizer.finish(rec.type, rec.fieldTtls, 0);
+      const str = rec.type === 'string' && value !== L.robj; // not an integer
+      // A string's own sds when it is not embedded (finish() sized strings up to embstrMax as embedded).
+      const own = str && rec.length <= L.embstrMax ? L.robj + sdsAlloc(rec.length, this.sc) : value;
+      if (L.robjAllocCounted) {
+        // Valkey 9: the val pointer is reused when the value is embedded (<= 128 bytes in all); an expire slot is
+        // always reserved for keys of 128 bytes or more; MEMORY USAGE counts the whole allocation.
+        if (str && 8 + exp + 1 + keyReq + 3 + rec.length + 1 <= 128) {
+          bytes = this.sc(8 + exp + 1 + keyReq + Math.max(8, 3 + rec.length + 1));
+        } else {
+          bytes = own - L.robj + this.sc(L.robj + (exp > 0 || this.keyLen >= 128 ? 8 : 0) + 1 + keyReq);
+        }
+      } else if (str && L.robj + this.keyLen + 3 + exp + 4 + rec.length <= 64) {
+        // Valkey 8.1: embedded while robj + key + 3 + expire + 4 + value <= 64; counted whole.
+        bytes = this.sc(L.robj + exp + 1 + keyReq + 3 + rec.length + 1);
+      } else if (str && exp > 0 && L.robj + this.keyLen + 3 + 4 + rec.length <= 64 &&
+          this.sc(L.robj + 1 + keyReq + 4 + rec.length) >= L.robj + 1 + keyReq + 4 + rec.length + 8) {
+        // A TTL set after SET (PEXPIRE...) fills the expire slot that the allocation had room for: still embedded.
+        bytes = this.sc(L.robj + 1 + keyReq + 4 + rec.length);
+      } else {
+        // Valkey 8.1 counts sizeof(robj) only: the key and expire it holds are not in MEMORY USAGE.
+        bytes = own;
+      }
     } else {
-      // memoryCommand: objectComputeSize() + sdsZmallocSize(key) + sizeof(dictEntry) + dictMetadataSize (0 unless
-      // cluster mode, which the dump does not tell).
-      // The embedded copy keeps the header of the command's key argument: an sdshdr8 at least (embstr objects).
+      // memoryCommand: objectComputeSize() + sdsZmallocSize(key) + sizeof(dictEntry) + dictMetadataSize (cluster
+      // nodes of 7.0 and 7.2, see clusterKeyExtra). Valkey 8.0: the embedded copy keeps the header of the command's key argument: an sdshdr8 at least (embstr objects).
       const key = L.keyEmbeddedEntry > 0 ? this.sc(L.keyEmbeddedEntry + Math.max(3, sdsHdrSize(this.keyLen)) + this.keyLen + 1)
         : sdsAlloc(this.keyLen, this.sc) + L.keyEntry;
       bytes = this.sizer.finish(rec.type, rec.fieldTtls, 0) + key;
@@ -202,7 +232,9 @@ export class MemoryEstimator implements RdbHandler {
       usedMem,
       unexplained: usedMem === null ? null : usedMem - Math.round(this.datasetBytes) - mainDictBytes - expiresDictBytes,
       model: this.L.name,
-      verified: this.L.verified,
+      verified: this.verified,
+      allocator: this.allocator,
+      cluster: this.cluster,
     };
   }
 }

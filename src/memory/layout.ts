@@ -20,8 +20,11 @@ export interface Layout {
   readonly setEntry: number;
   /** Main keyspace entry cost added by MEMORY USAGE on top of the key (dictEntry, or 0 when the key is embedded). */
   readonly keyEntry: number;
-  /** True when the key sds lives inside the robj allocation (Redis 8 kvobj, Valkey 8.0+ embedded key). */
+  /** True when the key sds lives inside the robj allocation (Valkey 8.1+): {robj, [expire], hdr size, key sds},
+   * strings embedded after it while the whole is at most 64 bytes. */
   readonly embeddedKey: boolean;
+  /** With an embedded key: MEMORY USAGE counts the robj's whole allocation (Valkey 9) or sizeof(robj) (8.1). */
+  readonly robjAllocCounted: boolean;
   /** Largest string kept as embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
   readonly embstrMax: number;
   /** sizeof(quicklist) and sizeof(quicklistNode). */
@@ -58,13 +61,16 @@ export interface Layout {
   /** Valkey 8.0 sets (no_value, keys_are_odd dicts): a member alone in its bucket is stored as the bare sds
    * pointer, only chained members get a 16-byte dictEntryNoValue. */
   readonly setNoValue: boolean;
+  /** Valkey 8.1+ counts stream radix trees by their allocations (raxAllocSize): average bytes per node; 0 for
+   * Redis's fixed formula (streamRadixTreeMemoryUsage). */
+  readonly raxAllocPerNode: number;
 }
 
 const redis70: Layout = {
   name: 'redis-7.0', verified: true,
   robj: 16,
   // dict.h 7.0: type, ht_table[2], ht_used[2], rehashidx, int16 pauserehash, int8 ht_size_exp[2] -> 56.
-  dict: 56, dictEntry: 24, setEntry: 24, keyEntry: 24, embeddedKey: false,
+  dict: 56, dictEntry: 24, setEntry: 24, keyEntry: 24, embeddedKey: false, robjAllocCounted: false,
   embstrMax: 44,
   // quicklist.h 7.0: head, tail, count, len + 36 bits of fields -> 40; node: 3 pointers, size_t sz, 32 bits -> 40.
   quicklist: 40, quicklistNode: 40, listListpack: false,
@@ -75,7 +81,7 @@ const redis70: Layout = {
   // streamCG {last_id, entries_read, pel, consumers} 40, streamConsumer {seen_time, name, pel} 24, NACK 24.
   stream: 80, streamCG: 40, streamConsumer: 24, streamNACK: 24,
   hfeHashOverhead: 0, hfeFieldOverhead: 0, valkeyHashtable: false,
-  clusterKeyExtra: 16, compactAsLength: false, setListpack: false, keyEmbeddedEntry: 0, setNoValue: false,
+  clusterKeyExtra: 16, compactAsLength: false, setListpack: false, keyEmbeddedEntry: 0, setNoValue: false, raxAllocPerNode: 0,
 };
 
 /** From Redis 7.4 and Valkey 8.0 on, a cluster node keeps a dict per slot (kvstore): no per-key cluster cost. */
@@ -84,29 +90,30 @@ const from74 = { clusterKeyExtra: 0, setListpack: true } as const;
 const LAYOUTS: Record<MemoryModelName, Layout> = {
   // 6.2: dict {type, privdata, dictht ht[2] (4 words each), rehashidx, int16 pauserehash} -> 96;
   // quicklistNode with `unsigned int sz` -> 32; stream {rax*, length, last_id, cgroups} 40; streamCG 32.
-  'redis-6.2': { ...redis70, name: 'redis-6.2', verified: false, dict: 96, quicklistNode: 32, stream: 40, streamCG: 32,
+  'redis-6.2': { ...redis70, name: 'redis-6.2', verified: true, dict: 96, quicklistNode: 32, stream: 40, streamCG: 32,
     clusterKeyExtra: 0, compactAsLength: true },
   'redis-7.0': redis70,
   // 7.2: lists and sets get listpack encodings; streamConsumer gains active_time (32).
-  'redis-7.2': { ...redis70, name: 'redis-7.2', verified: false, listListpack: true, streamConsumer: 32,
+  'redis-7.2': { ...redis70, name: 'redis-7.2', verified: true, listListpack: true, streamConsumer: 32,
     clusterKeyExtra: 8, setListpack: true },
   // 7.4: hash field expiration: dictExpireMetadata on the hash dict (ebuckets, key, expireMeta) ~ 32 bytes and an
   // mstr metadata of 16 bytes (ExpireMeta) per field that has a TTL; listpackEx header for compact ones.
-  'redis-7.4': { ...redis70, name: 'redis-7.4', verified: false, listListpack: true, streamConsumer: 32, ...from74,
+  'redis-7.4': { ...redis70, name: 'redis-7.4', verified: true, listListpack: true, streamConsumer: 32, ...from74,
     hfeHashOverhead: 32, hfeFieldOverhead: 16 },
-  // 8.x: kvobj, the key sds embedded after the robj header in one allocation (no separate key sds).
-  'redis-8': { ...redis70, name: 'redis-8', verified: false, listListpack: true, streamConsumer: 32, ...from74,
-    hfeHashOverhead: 32, hfeFieldOverhead: 16, embeddedKey: true },
+  // 8.0: memoryCommand and objectComputeSize are 7.4's (checked on 8.0.6).
+  'redis-8': { ...redis70, name: 'redis-8', verified: true, listListpack: true, streamConsumer: 32, ...from74,
+    hfeHashOverhead: 32, hfeFieldOverhead: 16 },
   // Valkey 8.0 (Redis 7.2.4 underneath): keys embedded in their dictEntry, no-value set dicts, kvstore.
-  'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: false, listListpack: true, streamConsumer: 32, ...from74,
+  'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: true, listListpack: true, streamConsumer: 32, ...from74,
     keyEmbeddedEntry: 17, setNoValue: true },
-  // Valkey 8.1+: `hashtable` (open addressing, 64-byte buckets of 7 slots) for keys, sets and hashes; keyspace
-  // entries are the robj pointer itself (keyEntry 0); skiplist nodes embed the member.
-  'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: false, listListpack: true, streamConsumer: 32, ...from74,
-    embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true },
-  'valkey-9': { ...redis70, name: 'valkey-9', verified: false, listListpack: true, streamConsumer: 32, ...from74,
-    embeddedKey: true, keyEntry: 0, setEntry: 0, valkeyHashtable: true, zslEmbedsEle: true,
-    hfeHashOverhead: 32, hfeFieldOverhead: 16 },
+  // Valkey 8.1+: `hashtable` (open addressing, 64-byte buckets of 7 slots; struct hashtable 72) for keys, sets,
+  // hashes and zsets; MEMORY USAGE is objectComputeSize() alone (no key, no entry cost); keys embedded in the robj.
+  'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: true, listListpack: true, streamConsumer: 32, ...from74,
+    embeddedKey: true, keyEntry: 0, setEntry: 0, dictEntry: 0, dict: 72, valkeyHashtable: true, raxAllocPerNode: 24 },
+  // Valkey 9: the robj's whole allocation is counted; skiplist nodes {score, backward, levels} embed the member.
+  'valkey-9': { ...redis70, name: 'valkey-9', verified: true, listListpack: true, streamConsumer: 32, ...from74,
+    embeddedKey: true, robjAllocCounted: true, keyEntry: 0, setEntry: 0, dictEntry: 0, dict: 72, valkeyHashtable: true,
+    zslEmbedsEle: true, zslNodeBase: 16, hfeHashOverhead: 32, hfeFieldOverhead: 16, raxAllocPerNode: 24 },
 };
 
 export function layoutFor(name: MemoryModelName): Layout {

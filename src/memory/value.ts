@@ -52,6 +52,9 @@ export function isIntEncodable(v: Scalar | null, len: number): boolean {
   return true;
 }
 
+/** sizeof(rax) {head, numele, numnodes, alloc_size} rounded to its size class (Valkey 8.1 rax.h). */
+const RAX_STRUCT = 40;
+
 /** sizeof(dictEntryNoValue) {key, next} (Valkey 8.0 dict.c). */
 const NO_VALUE_ENTRY = 16;
 
@@ -59,6 +62,35 @@ const NO_VALUE_ENTRY = 16;
  * keys hash uniformly into `m` buckets: n - m (1 - e^(-n/m)). */
 function chainedEntries(n: number, m: number): number {
   return m > 0 ? n - m * (1 - Math.exp(-n / m)) : 0;
+}
+
+/** P(X = k) for X ~ Poisson(mean). */
+function poisson(mean: number, k: number): number {
+  let p = Math.exp(-mean);
+  for (let i = 1; i <= k; i++) p *= mean / i;
+  return p;
+}
+
+/**
+ * Buckets a Valkey 8.1+ `hashtable` of `n` entries holds (hashtableMemUsage: both tables and child buckets), grown by
+ * single inserts: it doubles when an insert would pass 7 entries a bucket; the old table stays until incremental
+ * rehashing (`stepsPerInsert` buckets an insert) has moved it; a bucket hashed more than 7 entries chains child
+ * buckets (6 entries stay, 7 more a child), expected over a Poisson spread of the entries.
+ */
+export function valkeyBuckets(n: number, stepsPerInsert: number): number {
+  if (n <= 0) return 1;
+  let b = 1;
+  while (b * VK_SLOTS < n) b *= 2;
+  const old = b / 2;
+  const rehashing = b > 1 && (n - old * VK_SLOTS) * stepsPerInsert < old;
+  const mean = n / b;
+  let children = 0;
+  // E[ceil((X - 7) / 6)] for X > 7: one child for 8..13, two for 14..19, ...
+  for (let k = 8, p = poisson(mean, 7); k < 8 + 6 * 8; k++) {
+    p *= mean / k;
+    children += p * Math.ceil((k - 7) / 6);
+  }
+  return b + (rehashing ? old : 0) + b * children;
 }
 
 export class ValueSizer {
@@ -93,6 +125,24 @@ export class ValueSizer {
   constructor(private readonly L: Layout, private readonly sc: SizeClass) {
     this.zslNode = expectedLevelAlloc(sc, L.zslNodeBase, L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
     this.zslHeader = this.sc(L.zslNodeBase + L.zslLevel * ZSL_MAXLEVEL);
+  }
+
+  private readonly nodeCache: number[] = [];
+
+  /** A stream radix tree as MEMORY USAGE counts it: Redis's fixed per-node formula, or (Valkey 8.1+) raxAllocSize(),
+   * the real allocations: the rax struct and nodes of about {@link Layout.raxAllocPerNode} bytes each. */
+  private raxUsage(numele: number, nodes: number): number {
+    return this.L.raxAllocPerNode > 0 ? RAX_STRUCT + nodes * this.L.raxAllocPerNode : streamRaxUsage(numele, nodes);
+  }
+
+  /** Valkey 9 skiplist node with the member embedded: {node, levels, header size byte, member sds}, one allocation
+   * whose expected size class is taken over the random level (cached by member length). */
+  private embeddedNode(len: number): number {
+    const cached = len < 4096 ? this.nodeCache[len] : undefined;
+    if (cached !== undefined) return cached;
+    const v = expectedLevelAlloc(this.sc, this.L.zslNodeBase + 1 + sdsHdrSize(len) + len + 1, this.L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
+    if (len < 4096) this.nodeCache[len] = v;
+    return v;
   }
 
   begin(): void {
@@ -146,8 +196,7 @@ export class ValueSizer {
     this.n++;
     const len = scalarLength(m);
     if (len > this.maxElem) this.maxElem = len;
-    this.elemBytes += this.L.zslEmbedsEle ? 0 : sdsAlloc(len, this.sc);
-    this.elemBytes += this.L.dictEntry + (this.L.zslEmbedsEle ? this.zslNode + sdsHdrSize(len) + len + 1 : this.zslNode);
+    this.elemBytes += this.L.dictEntry + (this.L.zslEmbedsEle ? this.embeddedNode(len) : sdsAlloc(len, this.sc) + this.zslNode);
   }
 
   /** Hash field of a hash-table hash: dictEntry + field sds + value sds (hashTypeSet sdsdup's both). */
@@ -157,12 +206,19 @@ export class ValueSizer {
     if (fl > this.maxElem) this.maxElem = fl;
     if (vl > this.maxElem) this.maxElem = vl;
     if (this.L.valkeyHashtable) {
-      // Valkey 8.1 hashTypeEntry: field and value embedded in one allocation when small.
-      this.elemBytes += this.sc(1 + sdsHdrSize(fl) + fl + 1 + sdsHdrSize(vl) + vl + 1 + 8);
+      // Valkey 8.1 hashTypeCreateEntry / 9 entryReqSize: [TTL], the field sds and the value (sdshdr8) in one
+      // allocation while they take at most 128 bytes; else [TTL], a value pointer and the field (sdshdr8 at least).
+      const ttl = expiresAtMs !== null ? 8 : 0;
+      const field = (ttl > 0 ? Math.max(3, sdsHdrSize(fl)) : sdsHdrSize(fl)) + fl + 1;
+      const value = 3 + vl + 1;
+      this.elemBytes += field + ttl + value <= 128 ? this.sc(field + ttl + value)
+        : this.sc(ttl + 8 + Math.max(3, sdsHdrSize(fl)) + fl + 1) + sdsAlloc(vl, this.sc);
+      // Valkey 9 also tracks each volatile field in the hash's vset (hashtable metadata).
+      if (ttl > 0) this.elemBytes += this.L.hfeFieldOverhead;
     } else {
       this.elemBytes += this.L.dictEntry + sdsAlloc(fl, this.sc) + sdsAlloc(vl, this.sc);
+      if (expiresAtMs !== null) this.elemBytes += this.L.hfeFieldOverhead;
     }
-    if (expiresAtMs !== null) this.elemBytes += this.L.hfeFieldOverhead;
   }
 
   streamNode(lpBytes: number, masterId: StreamId | undefined): void {
@@ -182,7 +238,7 @@ export class ValueSizer {
       nodes = raxNodesEstimate(pending, this.pelPerKey);
     }
     this.pel.reset();
-    this.streamGroups += this.L.streamCG + streamRaxUsage(pending, nodes) + this.L.streamNACK * pending;
+    this.streamGroups += this.L.streamCG + this.raxUsage(pending, nodes) + this.L.streamNACK * pending;
   }
 
   /**
@@ -204,15 +260,13 @@ export class ValueSizer {
   /** streamConsumer + sdslen(name) (not its allocation: that is what the server adds) + its PEL rax. */
   streamConsumer(nameLen: number, pending: number): void {
     this.streamGroups += this.L.streamConsumer + nameLen +
-      streamRaxUsage(pending, raxNodesEstimate(pending, this.pelPerKey));
+      this.raxUsage(pending, raxNodesEstimate(pending, this.pelPerKey));
   }
 
   /** Hash-table overhead shared by set/hash/zset dicts: sizeof(dict) + bucket pointers. */
   private dictOverhead(n: number, stepsPerInsert: number, startSize: number): number {
     if (this.L.valkeyHashtable) {
-      let buckets = 1;
-      while (buckets * VK_SLOTS * 0.77 < n) buckets *= 2;
-      return this.L.dict + buckets * VK_BUCKET;
+      return this.L.dict + VK_BUCKET * valkeyBuckets(n, stepsPerInsert);
     }
     return this.L.dict + 8 * dictSlotsGrown(n, stepsPerInsert, startSize);
   }
@@ -263,14 +317,14 @@ export class ValueSizer {
         const start = type === 'hash' ? (this.maxElem <= 64 && this.n > 128 ? 129 : 4)
           : this.allInts && this.n > 512 ? 513 : L.setListpack && this.maxElem <= 64 && this.n > 128 ? 129 : 4;
         const chained = type === 'set' && L.setNoValue ? NO_VALUE_ENTRY * chainedEntries(this.n, dictBuckets(Math.max(this.n, start))) : 0;
-        return L.robj + this.dictOverhead(this.n, type === 'hash' ? 2 : 1, start) + this.elemBytes + hfe + chained;
+        return L.robj + this.dictOverhead(this.n, type === 'hash' && !L.valkeyHashtable ? 2 : 1, start) + this.elemBytes + hfe + chained;
       }
       case 'stream': {
         let lps = this.streamLpAlloc;
         if (this.streamNodes > 0) lps += this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
         const nodes = this.masters.keys === this.streamNodes && this.streamNodes > 0 ? this.masters.nodes
           : raxNodesEstimate(this.streamNodes, this.masterPerKey);
-        return L.robj + L.stream + streamRaxUsage(this.streamNodes, nodes) + lps +
+        return L.robj + L.stream + this.raxUsage(this.streamNodes, nodes) + lps +
           this.streamGroups;
       }
       case 'module':
