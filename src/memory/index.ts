@@ -171,8 +171,8 @@ export class MemoryEstimator implements RdbHandler {
       // header-size byte and the key sds, and a short string value (sdshdr8) too.
       const exp = this.hasExpire ? 8 : 0;
       const keyReq = sdsHdrSize(this.keyLen) + this.keyLen + 1;
-      const value = this.sizer.finish(rec.type, rec.fieldTtls, 0);
-      const str = rec.type === 'string' && value !== L.robj; // not an integer
+      const value = this.sizer.finish(rec.type, rec.fieldTtls);
+      const str = rec.type === 'string' && !this.sizer.stringIsInt;
       // A string's own sds when it is not embedded (finish() sized strings up to embstrMax as embedded).
       const own = str && rec.length <= L.embstrMax ? L.robj + sdsAlloc(rec.length, this.sc) : value;
       if (L.robjAllocCounted) {
@@ -196,10 +196,12 @@ export class MemoryEstimator implements RdbHandler {
       }
     } else {
       // memoryCommand: objectComputeSize() + sdsZmallocSize(key) + sizeof(dictEntry) + dictMetadataSize (cluster
-      // nodes of 7.0 and 7.2, see clusterKeyExtra). Valkey 8.0: the embedded copy keeps the header of the command's key argument: an sdshdr8 at least (embstr objects).
-      const key = L.keyEmbeddedEntry > 0 ? this.sc(L.keyEmbeddedEntry + Math.max(3, sdsHdrSize(this.keyLen)) + this.keyLen + 1)
+      // nodes of 7.0 and 7.2, see clusterKeyExtra). Valkey 8.0 copies the key into its dictEntryEmbedded with the
+      // header of the command's key argument: an sdshdr8 at least (embstr objects).
+      const key = L.keyEmbeddedEntry > 0
+        ? this.sc(L.keyEmbeddedEntry + Math.max(3, sdsHdrSize(this.keyLen)) + this.keyLen + 1)
         : sdsAlloc(this.keyLen, this.sc) + L.keyEntry;
-      bytes = this.sizer.finish(rec.type, rec.fieldTtls, 0) + key;
+      bytes = this.sizer.finish(rec.type, rec.fieldTtls) + key;
     }
     if (this.cluster) bytes += L.clusterKeyExtra;
     bytes = Math.round(bytes); // zset skiplist nodes use the expected (fractional) level cost

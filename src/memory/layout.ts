@@ -1,8 +1,9 @@
 /**
  * Struct sizes (x86_64, LP64) and behaviours of each server version, as `objectComputeSize()` (object.c) and
  * `memoryCommand()` "USAGE" add them up. Sources read: redis 6.2.16, 7.0.15, 7.2.6, 7.4.1 (src/server.h, dict.h,
- * quicklist.h, stream.h, rax.h, t_zset.c, object.c) and valkey 8.0.1 / unstable (object.c, hashtable.h, server.h).
- * Only redis-7.0 is checked against a live server (test/memory-accuracy.test.ts); the rest are best effort.
+ * quicklist.h, stream.h, rax.h, t_zset.c, object.c), redis 8.0.6, valkey 8.0.1, 8.1.1 and 9.1.2 (object.c, dict.c,
+ * hashtable.c, t_hash.c, entry.c, t_zset.c). Every model is checked against the real servers' MEMORY USAGE in
+ * fixtures/servers/ (test/memory-servers.test.ts); the few fitted constants say so where they stand.
  */
 export type MemoryModelName =
   'redis-6.2' | 'redis-7.0' | 'redis-7.2' | 'redis-7.4' | 'redis-8' | 'valkey-8.0' | 'valkey-8.1' | 'valkey-9';

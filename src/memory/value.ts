@@ -77,7 +77,7 @@ function poisson(mean: number, k: number): number {
  * rehashing (`stepsPerInsert` buckets an insert) has moved it; a bucket hashed more than 7 entries chains child
  * buckets (6 entries stay, 7 more a child), expected over a Poisson spread of the entries.
  */
-export function valkeyBuckets(n: number, stepsPerInsert: number): number {
+function valkeyBuckets(n: number, stepsPerInsert: number): number {
   if (n <= 0) return 1;
   let b = 1;
   while (b * VK_SLOTS < n) b *= 2;
@@ -153,6 +153,9 @@ export class ValueSizer {
     this.allInts = true; this.maxElem = 0; this.masters.reset(); this.pel.reset(); this.pelPerKey = PEL_NODES_PER_KEY;
     this.masterPerKey = MASTER_NODES_PER_KEY;
   }
+
+  /** The last string value would be OBJ_ENCODING_INT. */
+  get stringIsInt(): boolean { return this.strInt; }
 
   string(len: number, value: Scalar | null): void {
     this.strLen = len;
@@ -272,14 +275,14 @@ export class ValueSizer {
   }
 
   /** The value's bytes for the encoding the writing server used. `fieldTtls` > 0 marks 7.4+ HFE hashes;
-   * `keyAndExpire` is what an embedded key adds to an embstr allocation (0 when keys are separate sds). */
-  finish(type: RedisType, fieldTtls: number, keyAndExpire: number): number {
+   * Strings up to embstrMax are sized as embedded without a key (what Valkey 8.1+ adds is in MemoryEstimator). */
+  finish(type: RedisType, fieldTtls: number): number {
     const L = this.L;
     switch (type) {
       case 'string': {
         if (this.strInt) return L.robj;
         if (this.strLen <= L.embstrMax && L.compactAsLength) return L.robj + this.strLen + 2;
-        if (this.strLen <= L.embstrMax) return this.sc(L.robj + keyAndExpire + 3 + this.strLen + 1);
+        if (this.strLen <= L.embstrMax) return this.sc(L.robj + 3 + this.strLen + 1);
         // Arguments of >= 32 KiB (PROTO_MBULK_BIG_ARG) become the object in place of the query buffer, which
         // sdsMakeRoomForNonGreedy sized for the bulk plus its CRLF (networking.c processMultibulkBuffer).
         if (this.strLen >= 32768) return L.robj + this.sc(sdsHdrSize(this.strLen + 2) + this.strLen + 3);
