@@ -106,10 +106,11 @@ test('chooseModel from aux fields and RDB version', () => {
   assert.equal(chooseModel('REDIS', 7, aux({})), 'redis-6.2');
   assert.equal(new MemoryEstimator({ model: 'valkey-8.1' }).verified, true);
   const newer = new MemoryEstimator();
-  newer.aux('redis-ver', new TextEncoder().encode('8.6.3'));
+  newer.aux('redis-ver', new TextEncoder().encode('8.4.0'));
   newer.end({} as never);
-  assert.equal(newer.model, 'redis-8');
-  assert.equal(newer.verified, false, 'Redis 8.2+ is newer than any server the model was checked on');
+  assert.equal(newer.model, 'redis-8.6');
+  assert.equal(newer.verified, false, 'Redis 8.2 and 8.4 were not checked, only 8.0 and 8.6');
+  assert.equal(chooseModel('REDIS', 13, aux({ 'redis-ver': '8.6.3' })), 'redis-8.6');
   assert.equal(new MemoryEstimator().verified, true);
 });
 

@@ -1,7 +1,7 @@
 import { MemoryEstimator, ALLOCATORS, type AllocatorName, type MemoryModelName } from '../memory/index.js';
 import { UserError } from '../errors.js';
 
-export const MEMORY_MODELS = ['auto', 'redis-6.2', 'redis-7.0', 'redis-7.2', 'redis-7.4', 'redis-8', 'valkey-8.0', 'valkey-8.1', 'valkey-9'] as const;
+export const MEMORY_MODELS = ['auto', 'redis-6.2', 'redis-7.0', 'redis-7.2', 'redis-7.4', 'redis-8', 'redis-8.6', 'valkey-8.0', 'valkey-8.1', 'valkey-9'] as const;
 
 /** --allocator: how the server that wrote the dump was built (a dump does not say). */
 export const allocatorOption = {

@@ -56,6 +56,7 @@ export function chooseModel(magic: 'REDIS' | 'VALKEY', rdbVersion: number, aux: 
   const rv = aux.get('redis-ver');
   if (rv !== undefined) {
     const [maj, min] = parseVersion(rv);
+    if (maj > 8 || (maj === 8 && min >= 2)) return 'redis-8.6';
     if (maj >= 8) return 'redis-8';
     if (maj === 7 && min >= 4) return 'redis-7.4';
     if (maj === 7 && min >= 2) return 'redis-7.2';
@@ -106,7 +107,7 @@ export class MemoryEstimator implements RdbHandler {
 
   get model(): MemoryModelName { return this.L.name; }
   /** Whether the model was checked against real servers of the writer's release line (fixtures/servers/): Redis
-   * 6.2 to 8.0 and Valkey 7.2 to 9.1 are; a newer writer (Redis 8.2+ keeps the key inside its object) is not. */
+   * 6.2 to 8.0 and 8.6, Valkey 7.2 to 9.1 are; Redis 8.2 and 8.4 (taken as 8.6) and anything newer are not. */
   get verified(): boolean { return this.L.verified && !this.newerThanChecked; }
   private newerThanChecked = false;
   /** Whether the model counted the writer as a cluster node. */
@@ -131,7 +132,10 @@ export class MemoryEstimator implements RdbHandler {
     const vk = this.auxFields.get('valkey-ver');
     const rv = this.auxFields.get('redis-ver');
     if (vk !== undefined) { const [a, b] = parseVersion(vk); this.newerThanChecked = a > 9 || (a === 9 && b > 1); }
-    else if (rv !== undefined) { const [a, b] = parseVersion(rv); this.newerThanChecked = a > 8 || (a === 8 && b > 0); }
+    else if (rv !== undefined) {
+      const [a, b] = parseVersion(rv);
+      this.newerThanChecked = a > 8 || (a === 8 && b > 0 && b !== 6);
+    }
     if (this.requested !== 'auto') return;
     const name = chooseModel(this.magic, this.rdbVersion, this.auxFields);
     if (name !== this.L.name) { this.L = layoutFor(name); this.sizer = new ValueSizer(this.L, this.sc); }
@@ -166,7 +170,21 @@ export class MemoryEstimator implements RdbHandler {
   endKey(rec: KeyRecord): void {
     const L = this.L;
     let bytes: number;
-    if (L.embeddedKey) {
+    if (L.kvobj) {
+      // Redis 8.6 kvobjAllocSize: {[expire metadata], robj, hdr size, key sds}, a string value embedded too (sdshdr8)
+      // when it was an embstr and robj + key + 3 + 4 + value <= 64 (the metadata is not in that sum); keys of 128
+      // bytes or more always get the expire slot.
+      const meta = this.hasExpire || this.keyLen >= 128 ? 8 : 0;
+      const keyReq = sdsHdrSize(this.keyLen) + this.keyLen + 1;
+      const value = this.sizer.finish(rec.type, rec.fieldTtls);
+      const str = rec.type === 'string' && !this.sizer.stringIsInt;
+      if (str && rec.length <= L.embstrMax && L.robj + this.keyLen + 3 + 4 + rec.length <= 64) {
+        bytes = this.sc(meta + L.robj + 1 + keyReq + 3 + rec.length + 1);
+      } else {
+        const own = str && rec.length <= L.embstrMax ? L.robj + this.sizer.sds(rec.length) : value;
+        bytes = own - L.robj + this.sc(meta + L.robj + 1 + keyReq);
+      }
+    } else if (L.embeddedKey) {
       // Valkey 8.1+ (object.c createStringObjectWithKeyAndExpire): one allocation holds the robj, [expire], a
       // header-size byte and the key sds, and a short string value (sdshdr8) too.
       const exp = this.hasExpire ? 8 : 0;

@@ -6,7 +6,7 @@
  * fixtures/servers/ (test/memory-servers.test.ts); the few fitted constants say so where they stand.
  */
 export type MemoryModelName =
-  'redis-6.2' | 'redis-7.0' | 'redis-7.2' | 'redis-7.4' | 'redis-8' | 'valkey-8.0' | 'valkey-8.1' | 'valkey-9';
+  'redis-6.2' | 'redis-7.0' | 'redis-7.2' | 'redis-7.4' | 'redis-8' | 'redis-8.6' | 'valkey-8.0' | 'valkey-8.1' | 'valkey-9';
 
 export interface Layout {
   readonly name: MemoryModelName;
@@ -65,6 +65,15 @@ export interface Layout {
   /** Valkey 8.1+ counts stream radix trees by their allocations (raxAllocSize): average bytes per node; 0 for
    * Redis's fixed formula (streamRadixTreeMemoryUsage). */
   readonly raxAllocPerNode: number;
+  /** Redis 8.2+ kvobj: {[8-byte metadata: expire], robj, hdr size, key sds} in one allocation, counted whole with
+   * the value's tracked allocations (kvobjAllocSize); stream listpacks by their bytes. */
+  readonly kvobj: boolean;
+  /** Hash-table hashes keep each field and value in one `entry` (Valkey 8.1+, Redis 8.6): the bytes of its expiry
+   * metadata when a field has a TTL (Valkey 8, Redis's ExpireMeta 16); 0 for separate field and value sds. */
+  readonly entryTtlBytes: number;
+  /** Redis 8.6's tracked sizes: sdsAllocSize() of an sdshdr5 string (under 32 bytes, no alloc field) is its length
+   * + 2, not the size class, and hash entries count the bytes they asked for. */
+  readonly exactSizes: boolean;
 }
 
 const redis70: Layout = {
@@ -83,6 +92,7 @@ const redis70: Layout = {
   stream: 80, streamCG: 40, streamConsumer: 24, streamNACK: 24,
   hfeHashOverhead: 0, hfeFieldOverhead: 0, valkeyHashtable: false,
   clusterKeyExtra: 16, compactAsLength: false, setListpack: false, keyEmbeddedEntry: 0, setNoValue: false, raxAllocPerNode: 0,
+  kvobj: false, entryTtlBytes: 0, exactSizes: false,
 };
 
 /** From Redis 7.4 and Valkey 8.0 on, a cluster node keeps a dict per slot (kvstore): no per-key cluster cost. */
@@ -104,17 +114,26 @@ const LAYOUTS: Record<MemoryModelName, Layout> = {
   // 8.0: memoryCommand and objectComputeSize are 7.4's (checked on 8.0.6).
   'redis-8': { ...redis70, name: 'redis-8', verified: true, listListpack: true, streamConsumer: 32, ...from74,
     hfeHashOverhead: 32, hfeFieldOverhead: 16 },
+  // 8.6 (kvobj since 8.2): objects hold their keys and count tracked allocations; listpacks, intsets and quicklist
+  // entries by their bytes; hash fields in entries; skiplist nodes embed the member (checked on 8.6.3).
+  'redis-8.6': { ...redis70, name: 'redis-8.6', verified: true, listListpack: true, streamConsumer: 32, ...from74,
+    kvobj: true, compactAsLength: true, entryTtlBytes: 16, exactSizes: true, zslEmbedsEle: true, zslNodeBase: 16,
+    raxAllocPerNode: 24, hfeHashOverhead: 32, hfeFieldOverhead: 0,
+    // Fitted on 8.6.3: the stream struct with its tracked rax (152) and 116 bytes a pending entry (the NACK and its
+    // place in the group's indexes).
+    zsetHeader: 48, quicklistNode: 40, stream: 152, streamNACK: 116 },
   // Valkey 8.0 (Redis 7.2.4 underneath): keys embedded in their dictEntry, no-value set dicts, kvstore.
   'valkey-8.0': { ...redis70, name: 'valkey-8.0', verified: true, listListpack: true, streamConsumer: 32, ...from74,
     keyEmbeddedEntry: 17, setNoValue: true },
   // Valkey 8.1+: `hashtable` (open addressing, 64-byte buckets of 7 slots; struct hashtable 72) for keys, sets,
   // hashes and zsets; MEMORY USAGE is objectComputeSize() alone (no key, no entry cost); keys embedded in the robj.
   'valkey-8.1': { ...redis70, name: 'valkey-8.1', verified: true, listListpack: true, streamConsumer: 32, ...from74,
-    embeddedKey: true, keyEntry: 0, setEntry: 0, dictEntry: 0, dict: 72, valkeyHashtable: true, raxAllocPerNode: 24 },
+    embeddedKey: true, keyEntry: 0, setEntry: 0, dictEntry: 0, dict: 72, valkeyHashtable: true, raxAllocPerNode: 24,
+    entryTtlBytes: 8 },
   // Valkey 9: the robj's whole allocation is counted; skiplist nodes {score, backward, levels} embed the member.
   'valkey-9': { ...redis70, name: 'valkey-9', verified: true, listListpack: true, streamConsumer: 32, ...from74,
     embeddedKey: true, robjAllocCounted: true, keyEntry: 0, setEntry: 0, dictEntry: 0, dict: 72, valkeyHashtable: true,
-    zslEmbedsEle: true, zslNodeBase: 16, hfeHashOverhead: 32, hfeFieldOverhead: 16, raxAllocPerNode: 24 },
+    zslEmbedsEle: true, zslNodeBase: 16, hfeHashOverhead: 32, hfeFieldOverhead: 16, raxAllocPerNode: 24, entryTtlBytes: 8 },
 };
 
 export function layoutFor(name: MemoryModelName): Layout {

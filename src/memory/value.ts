@@ -154,6 +154,11 @@ export class ValueSizer {
     this.masterPerKey = MASTER_NODES_PER_KEY;
   }
 
+  /** sdsAllocSize() of a tight sds of `len` bytes under this model. */
+  sds(len: number): number {
+    return this.L.exactSizes && len < 32 ? len + 2 : sdsAlloc(len, this.sc);
+  }
+
   /** The last string value would be OBJ_ENCODING_INT. */
   get stringIsInt(): boolean { return this.strInt; }
 
@@ -191,7 +196,7 @@ export class ValueSizer {
     const len = scalarLength(v);
     if (this.allInts && !isIntEncodable(v, len)) this.allInts = false;
     if (len > this.maxElem) this.maxElem = len;
-    this.elemBytes += (this.L.setNoValue ? 0 : this.L.setEntry) + sdsAlloc(len, this.sc);
+    this.elemBytes += (this.L.setNoValue ? 0 : this.L.setEntry) + this.sds(len);
   }
 
   /** zset member: the ele sds (shared by dict and skiplist), a dictEntry and a skiplist node of random level. */
@@ -199,7 +204,7 @@ export class ValueSizer {
     this.n++;
     const len = scalarLength(m);
     if (len > this.maxElem) this.maxElem = len;
-    this.elemBytes += this.L.dictEntry + (this.L.zslEmbedsEle ? this.embeddedNode(len) : sdsAlloc(len, this.sc) + this.zslNode);
+    this.elemBytes += this.L.dictEntry + (this.L.zslEmbedsEle ? this.embeddedNode(len) : this.sds(len) + this.zslNode);
   }
 
   /** Hash field of a hash-table hash: dictEntry + field sds + value sds (hashTypeSet sdsdup's both). */
@@ -208,25 +213,29 @@ export class ValueSizer {
     const fl = scalarLength(f), vl = scalarLength(v);
     if (fl > this.maxElem) this.maxElem = fl;
     if (vl > this.maxElem) this.maxElem = vl;
-    if (this.L.valkeyHashtable) {
-      // Valkey 8.1 hashTypeCreateEntry / 9 entryReqSize: [TTL], the field sds and the value (sdshdr8) in one
-      // allocation while they take at most 128 bytes; else [TTL], a value pointer and the field (sdshdr8 at least).
-      const ttl = expiresAtMs !== null ? 8 : 0;
+    if (this.L.entryTtlBytes > 0) {
+      // Valkey 8.1 hashTypeCreateEntry / 9 entryReqSize / Redis 8.6 setEntryWriteInfo: [TTL], the field sds and
+      // the value (sdshdr8) in one allocation while they take at most 128 bytes; else [TTL], a value pointer and the
+      // field (sdshdr8 at least); Redis adds its dictEntry.
+      const ttl = expiresAtMs !== null ? this.L.entryTtlBytes : 0;
+      this.elemBytes += this.L.dictEntry;
       const field = (ttl > 0 ? Math.max(3, sdsHdrSize(fl)) : sdsHdrSize(fl)) + fl + 1;
       const value = 3 + vl + 1;
-      this.elemBytes += field + ttl + value <= 128 ? this.sc(field + ttl + value)
-        : this.sc(ttl + 8 + Math.max(3, sdsHdrSize(fl)) + fl + 1) + sdsAlloc(vl, this.sc);
+      const entry = (n: number): number => (this.L.exactSizes ? n : this.sc(n));
+      this.elemBytes += field + ttl + value <= 128 ? entry(field + ttl + value)
+        : entry(ttl + 8 + Math.max(3, sdsHdrSize(fl)) + fl + 1) + this.sds(vl);
       // Valkey 9 also tracks each volatile field in the hash's vset (hashtable metadata).
       if (ttl > 0) this.elemBytes += this.L.hfeFieldOverhead;
     } else {
-      this.elemBytes += this.L.dictEntry + sdsAlloc(fl, this.sc) + sdsAlloc(vl, this.sc);
+      this.elemBytes += this.L.dictEntry + this.sds(fl) + this.sds(vl);
       if (expiresAtMs !== null) this.elemBytes += this.L.hfeFieldOverhead;
     }
   }
 
   streamNode(lpBytes: number, masterId: StreamId | undefined): void {
     if (masterId !== undefined) this.masters.add(masterId.ms, masterId.seq);
-    if (this.streamNodes > 0) this.streamLpAlloc += this.sc(this.streamLastLp); // closed node: lpShrinkToFit
+    // A closed node was shrunk to fit (lpShrinkToFit); Redis 8.6 counts listpacks by their bytes.
+    if (this.streamNodes > 0) this.streamLpAlloc += this.L.kvobj ? this.streamLastLp : this.sc(this.streamLastLp);
     this.streamNodes++;
     this.streamLastLp = lpBytes;
   }
@@ -286,7 +295,7 @@ export class ValueSizer {
         // Arguments of >= 32 KiB (PROTO_MBULK_BIG_ARG) become the object in place of the query buffer, which
         // sdsMakeRoomForNonGreedy sized for the bulk plus its CRLF (networking.c processMultibulkBuffer).
         if (this.strLen >= 32768) return L.robj + this.sc(sdsHdrSize(this.strLen + 2) + this.strLen + 3);
-        return L.robj + sdsAlloc(this.strLen, this.sc);
+        return L.robj + this.sds(this.strLen);
       }
       case 'list': {
         if (this.qlNodes === 0 && this.blobBytes < 0 && this.llBytes > LP_OVERHEAD) {
@@ -299,7 +308,7 @@ export class ValueSizer {
           this.quicklistNode('packed', this.blobBytes);
         }
         if (L.listListpack && this.qlNodes === 1 && !this.qlPlain && this.qlLastBytes <= LIST_NODE_LIMIT) {
-          return L.robj + this.sc(this.qlLastBytes);
+          return L.robj + (L.compactAsLength ? this.qlLastBytes : this.sc(this.qlLastBytes));
         }
         return L.robj + L.quicklist + this.qlNodes * L.quicklistNode + this.qlAlloc;
       }
@@ -316,7 +325,8 @@ export class ValueSizer {
         if (type === 'zset') {
           return L.robj + L.zsetHeader + this.dictOverhead(this.n, 2, 4) + this.zslHeader + this.elemBytes;
         }
-        const hfe = type === 'hash' && fieldTtls > 0 ? L.hfeHashOverhead : 0;
+        // Redis 8.6 counts no hash-level cost of field TTLs for hash tables (only listpackEx's header).
+        const hfe = type === 'hash' && fieldTtls > 0 && !L.exactSizes ? L.hfeHashOverhead : 0;
         const start = type === 'hash' ? (this.maxElem <= 64 && this.n > 128 ? 129 : 4)
           : this.allInts && this.n > 512 ? 513 : L.setListpack && this.maxElem <= 64 && this.n > 128 ? 129 : 4;
         const chained = type === 'set' && L.setNoValue ? NO_VALUE_ENTRY * chainedEntries(this.n, dictBuckets(Math.max(this.n, start))) : 0;
@@ -324,7 +334,7 @@ export class ValueSizer {
       }
       case 'stream': {
         let lps = this.streamLpAlloc;
-        if (this.streamNodes > 0) lps += this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
+        if (this.streamNodes > 0) lps += L.kvobj ? this.streamLastLp : this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
         const nodes = this.masters.keys === this.streamNodes && this.streamNodes > 0 ? this.masters.nodes
           : raxNodesEstimate(this.streamNodes, this.masterPerKey);
         return L.robj + L.stream + this.raxUsage(this.streamNodes, nodes) + lps +
