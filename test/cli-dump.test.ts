@@ -64,6 +64,20 @@ test('gzip input (detected by magic, not name) and stdin give the same records a
   assert.equal(run(['dump', '-'], gz).out, plain);
 });
 
+test('a truncated gzip dump, from a file or stdin, is a one-line error naming the offset, with a non-zero exit', () => {
+  const gz = readFileSync(`${sample}.gz`);
+  const cut = gz.subarray(0, Math.floor(gz.length / 2));
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-'));
+  const path = join(dir, 'cut.rdb.gz');
+  writeFileSync(path, cut);
+  for (const r of [run(['info', path]), run(['info', '-'], cut)]) {
+    assert.equal(r.code, 1);
+    const lines = r.err.trim().split('\n');
+    assert.equal(lines.length, 1, r.err);
+    assert.match(lines[0]!, /^rdbscope: .*offset \d+: expected valid gzip data \(near compressed byte \d+: unexpected end of file\)/);
+  }
+});
+
 test('CSV with values stays valid CSV and filters by db, type and glob', () => {
   const r = run(['dump', sample, '--format', 'csv', '--values', '--type', 'hash', '--match', 'user:*:profile']);
   assert.equal(r.code, 0, r.err);

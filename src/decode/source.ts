@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { Gunzip } from 'fflate';
 import { DecodeFault } from './errors.js';
+import { startWorker } from '../worker-start.js';
 
 /** A synchronous pull source of bytes: the decoder asks for more only when it needs them (natural backpressure). */
 export interface ByteSource {
@@ -89,7 +91,8 @@ export class ChunkSource implements ByteSource {
   close(): void {}
 }
 
-/** Inflates a gzip stream (one or more members) with fflate, chunk by chunk, as the decoder pulls. */
+/** Inflates gzip input held in memory (parseBuffer, tests) with fflate, chunk by chunk, as the decoder pulls; files
+ * and standard input go through {@link ThreadedGunzipSource}. */
 export class GunzipSource implements ByteSource {
   private readonly queue: Uint8Array[] = [];
   private head = 0;
@@ -139,6 +142,72 @@ export class GunzipSource implements ByteSource {
   }
 }
 
+/** Bytes of inflated data buffered between the inflating thread and the decoder. */
+const RING_BYTES = 8 << 20;
+
+/**
+ * Inflates a gzip file or standard input with Node's zlib (native code) on another thread
+ * (gunzip-worker.ts), so that the decoding thread only copies inflated bytes out of a shared ring buffer.
+ * `prefix`: bytes of standard input already read to sniff the format.
+ */
+export class ThreadedGunzipSource implements ByteSource {
+  private readonly ctrl: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly message: SharedArrayBuffer;
+  private readonly worker: Worker;
+  private readPos = 0;
+  private produced = 0;
+
+  constructor(path: string | null, prefix: Uint8Array) {
+    const shared = new SharedArrayBuffer(32);
+    const ring = new SharedArrayBuffer(RING_BYTES);
+    this.message = new SharedArrayBuffer(512);
+    this.ctrl = new Int32Array(shared);
+    this.data = new Uint8Array(ring);
+    this.worker = startWorker(import.meta.url, 'gunzip-worker', { workerData: { path, prefix, shared, ring, message: this.message } });
+    this.worker.unref();
+    this.worker.on('error', (e) => {
+      // Delivered only while the decoder is not blocked; the state word is what read() relies on.
+      const bytes = new TextEncoder().encode(e.message).subarray(0, 512);
+      new Uint8Array(this.message).set(bytes);
+      this.ctrl[4] = bytes.length;
+      Atomics.store(this.ctrl, 2, 2);
+    });
+  }
+
+  read(buf: Uint8Array, off: number, len: number): number {
+    const ctrl = this.ctrl;
+    let avail: number;
+    for (;;) {
+      const w = Atomics.load(ctrl, 0) >>> 0;
+      avail = (w - this.readPos) >>> 0;
+      if (avail > 0) break;
+      const state = Atomics.load(ctrl, 2);
+      if (state !== 0 && ((Atomics.load(ctrl, 0) >>> 0) - this.readPos) >>> 0 === 0) {
+        if (state === 1) return 0;
+        const text = new TextDecoder().decode(new Uint8Array(this.message, 0, ctrl[4]!));
+        throw new DecodeFault(this.produced, `valid gzip data (${text})`);
+      }
+      Atomics.wait(ctrl, 0, w | 0, 200);
+    }
+    const size = this.data.length;
+    const at = this.readPos % size;
+    const n = Math.min(len, avail, size - at);
+    buf.set(this.data.subarray(at, at + n), off);
+    this.readPos = (this.readPos + n) >>> 0;
+    this.produced += n;
+    Atomics.store(ctrl, 1, this.readPos | 0);
+    Atomics.notify(ctrl, 1);
+    return n;
+  }
+
+  close(): void {
+    Atomics.store(this.ctrl, 3, 1);
+    Atomics.notify(this.ctrl, 1);
+    void this.worker.terminate();
+  }
+}
+
 export interface OpenedInput {
   readonly source: ByteSource;
   /** The name used in messages. */
@@ -162,10 +231,25 @@ export function sniff(inner: ByteSource, name: string, fileSize: number | null):
   return { source: gzip ? new GunzipSource(prefixed) : prefixed, name, fileSize, gzip };
 }
 
-/** Opens a path, or standard input for '-'. */
+/** Opens a path, or standard input for '-'. Gzip input is inflated by zlib on another thread. */
 export function openInput(path: string): OpenedInput {
-  if (path === '-') return sniff(new FdSource(0, false), '<stdin>', null);
-  const fd = openSync(path, 'r');
+  const stdin = path === '-';
+  const fd = stdin ? 0 : openSync(path, 'r');
   const st = fstatSync(fd);
-  return sniff(new FdSource(fd, true), path, st.isFile() ? st.size : null);
+  const name = stdin ? '<stdin>' : path;
+  const fileSize = !stdin && st.isFile() ? st.size : null;
+  const head = new Uint8Array(2);
+  let got = 0;
+  const raw = new FdSource(fd, !stdin);
+  while (got < 2) {
+    const n = raw.read(head, got, 2 - got);
+    if (n === 0) break;
+    got += n;
+  }
+  if (got === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    // The thread reads the file itself from its start, or the rest of standard input after these two bytes.
+    if (!stdin) raw.close();
+    return { source: new ThreadedGunzipSource(stdin ? null : path, stdin ? head : new Uint8Array(0)), name, fileSize, gzip: true };
+  }
+  return { source: new PrefixSource(head.subarray(0, got), raw), name, fileSize, gzip: false };
 }
