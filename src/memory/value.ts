@@ -52,7 +52,7 @@ export function isIntEncodable(v: Scalar | null, len: number): boolean {
   return true;
 }
 
-/** sizeof(rax) {head, numele, numnodes, alloc_size} rounded to its size class (Valkey 8.1 rax.h). */
+/** What raxAllocSize() counts besides the nodes: the rax struct and its root (fitted on Valkey 8.1 and 9 streams). */
 const RAX_STRUCT = 40;
 
 /** sizeof(dictEntryNoValue) {key, next} (Valkey 8.0 dict.c). */
@@ -140,7 +140,8 @@ export class ValueSizer {
   private embeddedNode(len: number): number {
     const cached = len < 4096 ? this.nodeCache[len] : undefined;
     if (cached !== undefined) return cached;
-    const v = expectedLevelAlloc(this.sc, this.L.zslNodeBase + 1 + sdsHdrSize(len) + len + 1, this.L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
+    const base = this.L.zslNodeBase + 1 + sdsHdrSize(len) + len + 1;
+    const v = expectedLevelAlloc(this.sc, base, this.L.zslLevel, ZSL_P, ZSL_MAXLEVEL);
     if (len < 4096) this.nodeCache[len] = v;
     return v;
   }
@@ -329,12 +330,16 @@ export class ValueSizer {
         const hfe = type === 'hash' && fieldTtls > 0 && !L.exactSizes ? L.hfeHashOverhead : 0;
         const start = type === 'hash' ? (this.maxElem <= 64 && this.n > 128 ? 129 : 4)
           : this.allInts && this.n > 512 ? 513 : L.setListpack && this.maxElem <= 64 && this.n > 128 ? 129 : 4;
-        const chained = type === 'set' && L.setNoValue ? NO_VALUE_ENTRY * chainedEntries(this.n, dictBuckets(Math.max(this.n, start))) : 0;
-        return L.robj + this.dictOverhead(this.n, type === 'hash' && !L.valkeyHashtable ? 2 : 1, start) + this.elemBytes + hfe + chained;
+        const chained = type === 'set' && L.setNoValue
+          ? NO_VALUE_ENTRY * chainedEntries(this.n, dictBuckets(Math.max(this.n, start))) : 0;
+        const steps = type === 'hash' && !L.valkeyHashtable ? 2 : 1;
+        return L.robj + this.dictOverhead(this.n, steps, start) + this.elemBytes + hfe + chained;
       }
       case 'stream': {
         let lps = this.streamLpAlloc;
-        if (this.streamNodes > 0) lps += L.kvobj ? this.streamLastLp : this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
+        if (this.streamNodes > 0) {
+          lps += L.kvobj ? this.streamLastLp : this.sc(Math.max(this.streamLastLp, STREAM_LP_PREALLOC));
+        }
         const nodes = this.masters.keys === this.streamNodes && this.streamNodes > 0 ? this.masters.nodes
           : raxNodesEstimate(this.streamNodes, this.masterPerKey);
         return L.robj + L.stream + this.raxUsage(this.streamNodes, nodes) + lps +

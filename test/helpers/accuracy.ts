@@ -66,11 +66,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 }
 
-/** Encoding names as OBJECT ENCODING says them (the decoder names a few after the RDB form). */
-function serverEncoding(rec: KeyRecord): string {
-  return rec.encoding;
-}
-
 export function measure(fx: ServerFixture, opts: { model?: MemoryModelName; allocator?: AllocatorName } = {}): Accuracy {
   const truth = new Map<string, { type: string; enc: string; exp: string; mem: number }>();
   const lines = readFileSync(join(fx.dir, 'keys.tsv'), 'utf8').split('\n').slice(1);
@@ -89,7 +84,7 @@ export function measure(fx: ServerFixture, opts: { model?: MemoryModelName; allo
       const t = truth.get(id);
       if (!t) { unmatched++; return; }
       truth.delete(id);
-      const enc = `${rec.type}/${serverEncoding(rec)}`;
+      const enc = `${rec.type}/${rec.encoding}`;
       if (enc !== `${t.type}/${t.enc}` || String(rec.expiresAtMs ?? '') !== t.exp) {
         mismatched.push(`${id}: ${enc} ${rec.expiresAtMs ?? ''} vs server ${t.type}/${t.enc} ${t.exp}`);
       }
