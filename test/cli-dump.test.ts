@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -62,6 +63,23 @@ test('gzip input (detected by magic, not name) and stdin give the same records a
   writeFileSync(renamed, gz);
   assert.equal(run(['dump', renamed]).out, plain);
   assert.equal(run(['dump', '-'], gz).out, plain);
+});
+
+test('gzip, from a file or stdin: a wrong CRC is refused, a right one and an AOF preamble\'s are checked', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-'));
+  const bad = Buffer.from(readFileSync(sample));
+  bad[bad.length - 1]! ^= 1;
+  const badGz = join(dir, 'bad.rdb.gz');
+  writeFileSync(badGz, gzipSync(bad));
+  for (const r of [run(['info', badGz]), run(['info', '-'], readFileSync(badGz))]) {
+    assert.equal(r.code, 1);
+    assert.match(r.err, /expected checksum \w+ to match the computed CRC-64 \w+ \(wrong checksum\)/);
+  }
+  assert.match(run(['info', `${sample}.gz`]).out, /checksum ok/);
+  const aofGz = join(dir, 'aof.gz');
+  writeFileSync(aofGz, gzipSync(readFileSync(join(root, 'fixtures', 'aof-preamble.aof'))));
+  assert.match(run(['info', aofGz]).out, /checksum ok/);
+  assert.match(run(['info', '-'], readFileSync(aofGz)).out, /checksum ok/);
 });
 
 test('a truncated gzip dump, from a file or stdin, is a one-line error naming the offset, with a non-zero exit', () => {
