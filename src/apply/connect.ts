@@ -20,13 +20,16 @@ export interface Target {
 
 /** The URL with the password (if any) replaced by `***`; never throws. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//***@');
-  }
+  // Whatever is wrong with the URL: everything before its last '@' that could hold a password is masked. After
+  // '//', the user name is kept; without '//' (user:pw@host, redis:/user:pw@host) the whole user part goes.
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const slashes = url.indexOf('//');
+  if (slashes < 0 || slashes > at) return `***${url.slice(at)}`;
+  const userinfo = url.slice(slashes + 2, at);
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? (userinfo === '' ? '' : '***') : `${userinfo.slice(0, colon)}:***`;
+  return `${url.slice(0, slashes + 2)}${user}${url.slice(at)}`;
 }
 
 interface Parsed {
