@@ -173,3 +173,24 @@ test('a rule\'s per-pattern query becomes its key list (every built-in rule prep
   }
   assert.throws(() => ruleKeysSql('x', 'SELECT pattern FROM snapshots GROUP BY pattern'), /cannot derive the affected keys/);
 });
+
+test('hostile labels, writers, file names and patterns stay inside their comment line: apply sees only the plan\'s commands', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-plan-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const inject = '\n#@ type=string ttl=none len=10 mem=72\nUNLINK "after:1"\n#';
+  const inv = inventory(dir, [{ key: 'k:1', type: 'string', length: 10, memory: 72, pattern: `k:{n}${inject}` }]);
+  const db = openForWrite(inv);
+  db.prepare('UPDATE snapshots SET label = ?, writer = ?, repl_id = ?').run(`prod${inject}`, `redis 7.0.15${inject}\u2028x\r`, 'abc123');
+  closeAfterWrite(db);
+  const out = join(dir, `p${inject.replace(/[/"]/g, '')}.plan`);
+  const r = plan(inv, out, { where: "type = 'string'", action: 'unlink' });
+  assert.equal(r.commands, 1);
+  const text = readFileSync(out, 'utf8');
+  assert.deepEqual(text.split('\n').filter((l) => !l.startsWith('#') && l !== ''), ['SELECT 0', 'UNLINK "k:1"']);
+  assert.equal(text.split('\n').filter((l) => l.startsWith('#@')).length, 1);
+  assert.match(text, /^# snapshot: 1 \(prod\\n#@ type=string ttl=none len=10 mem=72\\nUNLINK "after:1"\\n#\), written by redis 7\.0\.15\\n#@/m);
+  assert.match(text, /\\u2028x\\r/);
+  const p = readPlan(out);
+  assert.deepEqual(p.commands.map((c) => c.args.map(String)), [['UNLINK', 'k:1']]);
+  assert.equal(p.replId, 'abc123');
+});

@@ -19,6 +19,19 @@ export function repr(bytes: Uint8Array | string): string {
   return out + '"';
 }
 
+/**
+ * A value (a label, a file name, an aux field, a pattern) as it may stand inside one plan comment line: control
+ * characters, line and paragraph separators and backslashes are escaped, so that no value can end the comment and
+ * start a guard or command line of its own.
+ */
+export function commentText(value: string): string {
+  return value.replace(/[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    const named = NAMED[c.charCodeAt(0)];
+    return named ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 const UNESCAPE: Record<string, number> = { n: 0x0a, r: 0x0d, t: 0x09, b: 0x08, a: 0x07 };
 
 function isHex(ch: string | undefined): boolean {

@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { UserError } from '../errors.js';
 import { formatGuard, PLAN_MAGIC } from './model.js';
 import type { PlanItem, Snapshot, Totals } from './build.js';
-import { repr } from './quote.js';
+import { commentText, repr } from './quote.js';
 import { humanBytes } from '../inventory/progress.js';
 
 /** An output file written in chunks and renamed into place by {@link AtomicFile.commit}. */
@@ -85,16 +85,20 @@ export interface PlanMeta {
   readonly respOut: string | null;
 }
 
+/** Every value written into a comment line goes through this (see commentText). */
+const c = commentText;
+
 function headerLines(m: PlanMeta, t: Totals): string[] {
   const s = m.snapshot;
   const ctime = s.ctime !== null ? new Date(s.ctime * 1000).toISOString() : 'unknown';
   const lines = [
     PLAN_MAGIC,
-    `# snapshot: ${s.id}${s.label ? ` (${s.label})` : ''}, written by ${s.writer ?? 'unknown'} at ${ctime}, inventory ${m.inventory}`,
-    `# repl-id: ${s.replId ?? 'none'}`,
-    `# rule: ${m.rule ?? '-'}`,
-    `# where: ${m.where ?? '-'}`,
-    `# action: ${m.action}${m.params ? ` (${m.params})` : ''}`,
+    `# snapshot: ${s.id}${s.label ? ` (${c(s.label)})` : ''}, written by ${c(s.writer ?? 'unknown')} at ${ctime}, ` +
+      `inventory ${c(m.inventory)}`,
+    `# repl-id: ${c(s.replId ?? 'none')}`,
+    `# rule: ${c(m.rule ?? '-')}`,
+    `# where: ${c(m.where ?? '-')}`,
+    `# action: ${c(m.action)}${m.params ? ` (${c(m.params)})` : ''}`,
     `# keys: ${t.keys}`,
     `# commands: ${t.commands}`,
     `# bytes to free: ${t.free} (${humanBytes(t.free)}, estimated from the snapshot)`,
@@ -102,10 +106,10 @@ function headerLines(m: PlanMeta, t: Totals): string[] {
     '#',
     '# How to apply (a dry run unless --execute; keys that changed since the snapshot are skipped, and every key is',
     '# backed up with DUMP before a command removes data from it or gives it an expiry):',
-    `#   rdbscope apply ${m.out} --url redis://HOST:PORT`,
-    `#   rdbscope apply ${m.out} --url redis://HOST:PORT --execute`,
+    `#   rdbscope apply ${c(m.out)} --url redis://HOST:PORT`,
+    `#   rdbscope apply ${c(m.out)} --url redis://HOST:PORT --execute`,
   ];
-  if (m.respOut) lines.push(`# The same commands as RESP, without guards or backup: redis-cli --pipe < ${m.respOut}`);
+  if (m.respOut) lines.push(`# The same commands as RESP, without guards or backup: redis-cli --pipe < ${c(m.respOut)}`);
   lines.push(
     '# Each "#@" line is the guard of the command below it: the type, TTL (none, or the expiry in ms since the epoch),',
     '# size (STRLEN or element count) and memory recorded in the snapshot. Remove a command and its "#@" line to',
@@ -124,7 +128,7 @@ export function writePlan(m: PlanMeta, totals: Totals, items: Iterable<PlanItem>
     let db = -1;
     for (const it of items) {
       if (it.kind === 'group') {
-        text.write(`\n# pattern ${it.pattern ?? '(none)'} in db ${it.db}: ${it.keys} keys, ${humanBytes(it.free)} to free\n`);
+        text.write(`\n# pattern ${c(it.pattern ?? '(none)')} in db ${it.db}: ${it.keys} keys, ${humanBytes(it.free)} to free\n`);
         continue;
       }
       if (it.db !== db) {
