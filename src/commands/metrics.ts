@@ -1,14 +1,13 @@
 /** `rdbscope metrics`: an inventory's figures as Prometheus text exposition (for node_exporter's textfile collector). */
 import type { Argv, CommandModule } from 'yargs';
-import { renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { openForRead } from '../inventory/db.js';
-import { UserError } from '../errors.js';
 import { renderMetrics } from '../report/metrics.js';
+import { checkOutput, writeFileAtomic } from '../output/files.js';
 
 interface Args {
   in: string;
   out?: string;
+  force: boolean;
 }
 
 export const metricsCommand: CommandModule<object, Args> = {
@@ -18,9 +17,11 @@ export const metricsCommand: CommandModule<object, Args> = {
     y
       .option('in', { alias: 'i', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file' })
       .option('out', { alias: 'o', type: 'string', describe: 'Write to this file atomically (default: stdout)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --out even when it is an inventory or a dump' })
       .example('$0 metrics -i inv.sqlite', 'print the exposition')
       .example('$0 metrics -i inv.sqlite -o /var/lib/node_exporter/rdbscope.prom', 'for the node_exporter textfile collector') as unknown as Argv<Args>,
   handler: (a: Args): void => {
+    if (a.out !== undefined) checkOutput(a.out, [a.in], a.force);
     const db = openForRead(a.in);
     let text: string;
     try {
@@ -32,12 +33,6 @@ export const metricsCommand: CommandModule<object, Args> = {
       process.stdout.write(text);
       return;
     }
-    const tmp = join(dirname(a.out), `.${basename(a.out)}.${process.pid}.tmp`);
-    try {
-      writeFileSync(tmp, text);
-      renameSync(tmp, a.out);
-    } catch (e) {
-      throw new UserError(`${a.out}: cannot write the metrics: ${(e as Error).message.split('\n')[0]}`);
-    }
+    writeFileAtomic(a.out, text, 'metrics');
   },
 };

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ACTIONS, type Action } from '../plan/model.js';
 import { makePlan, type MakePlanResult } from '../plan/index.js';
+import { checkOutput } from '../output/files.js';
 
 interface Args {
   rule?: string;
@@ -15,6 +16,7 @@ interface Args {
   batch: number;
   format: string;
   json: boolean;
+  force: boolean;
 }
 
 export const planCommand: CommandModule<object, Args> = {
@@ -34,9 +36,12 @@ export const planCommand: CommandModule<object, Args> = {
       .option('batch', { type: 'number', default: 1000, describe: 'elements removed per command (trim)' })
       .option('format', { type: 'string', choices: ['text', 'resp'], default: 'text', describe: 'resp: also write OUT.resp for redis-cli --pipe' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite --out (or OUT.resp) even when it is an inventory or a dump' })
       .example('$0 plan --where "pattern = \'session:{uuid}\'" --action expire --ttl 86400 --out cleanup.plan', 'add a day of TTL to sessions without one')
       .example('$0 plan --rule expired-keys --in inv.sqlite --out cleanup.plan --format resp', 'unlink keys that had expired, plus a RESP copy'),
   handler: (a) => {
+    checkOutput(a.out, [a.in], a.force);
+    if (a.format === 'resp') checkOutput(`${a.out}.resp`, [a.in], a.force);
     const result: MakePlanResult = makePlan({
       inventory: a.in, snapshot: a.snapshot, rule: a.rule ?? null, where: a.where ?? null, out: a.out,
       action: (a.action as Action | undefined) ?? null, ttl: a.ttl ?? null, fields: a.fields ?? [], keep: a.keep ?? null,

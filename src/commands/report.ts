@@ -1,7 +1,5 @@
 /** `rdbscope report`: a snapshot's memory report in the terminal, as JSON, or as a self-contained HTML page. */
 import type { Argv, CommandModule } from 'yargs';
-import { writeFileSync, renameSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
 import { loadRules } from '../rules/engine.js';
 import { runRulesInParallel } from '../rules/parallel.js';
 import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
@@ -10,6 +8,7 @@ import { renderReportText } from '../report/text.js';
 import { renderReportHtml } from '../report/html.js';
 import { findingsJson } from '../report/text-findings.js';
 import { UserError } from '../errors.js';
+import { checkOutput, writeFileAtomic } from '../output/files.js';
 
 const FORMATS = ['text', 'json'] as const;
 
@@ -19,19 +18,10 @@ interface Args {
   rules: string[];
   format: (typeof FORMATS)[number];
   html?: string;
+  force: boolean;
   top: number;
 }
 
-/** Writes a file atomically: a temporary file beside it, then a rename. */
-function writeAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new UserError(`${path}: cannot write the report: ${(e as Error).message.split('\n')[0]}`);
-  }
-}
 
 export const reportCommand: CommandModule<object, Args> = {
   command: 'report',
@@ -43,11 +33,13 @@ export const reportCommand: CommandModule<object, Args> = {
       .option('rules', { type: 'string', array: true, default: [] as string[], describe: 'A folder of your own rules for the recommendations (repeatable)' })
       .option('format', { alias: 'f', type: 'string', choices: FORMATS, default: 'text' as const, describe: 'Output format on stdout' })
       .option('html', { type: 'string', describe: 'Also write a self-contained HTML page to this file' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite --html even when it is an inventory or a dump' })
       .option('top', { type: 'number', default: 20, describe: 'How many top keys to list' })
       .example('$0 report --in rdbscope.sqlite', 'the report in the terminal')
       .example('$0 report --html report.html', 'also write a self-contained HTML page (no network needed to view it)')
       .example('$0 report --snapshot 2 --format json > report.json', 'the same data as JSON') as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
+    if (a.html) checkOutput(a.html, [a.in, ...a.rules], a.force);
     if (!Number.isInteger(a.top) || a.top < 1) throw new UserError(`--top must be a positive integer, got ${a.top}`);
     const rules = loadRules(a.rules.map(String));
     const db = openInventory(a.in);
@@ -66,7 +58,7 @@ export const reportCommand: CommandModule<object, Args> = {
       }
       const data = { ...summary, recommendations: await findings };
       if (a.html) {
-        writeAtomic(a.html, renderReportHtml(data));
+        writeFileAtomic(a.html, renderReportHtml(data), 'report');
       }
       if (a.format === 'json') {
         const recs = data.recommendations ? findingsJson(data.recommendations) : null;
