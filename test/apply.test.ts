@@ -267,3 +267,26 @@ test('the server identity is checked against the snapshot\'s repl-id, and passwo
   assert.notEqual(missing.status, 0);
   for (const out of all) assert.ok(!out.includes(secret), `password shown in: ${out}`);
 });
+
+test('apply refuses a journal and a backup that are the same file (or the plan), before touching the server', { skip }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-apply-'));
+  const r = await startRedis();
+  t.after(async () => {
+    await r.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  r.cli('SET', 'a', '1');
+  r.cli('SET', 'b', '2');
+  r.cli('SAVE');
+  const inv = join(dir, 'inv.sqlite');
+  ok(rdbscope(['index', join(r.dir, 'dump.rdb'), '-o', inv, '-q']));
+  const plan = join(dir, 'p.plan');
+  ok(rdbscope(['plan', '--in', inv, '--where', '1', '--action', 'unlink', '--out', plan]));
+  const same = join(dir, 'x');
+  for (const extra of [['--backup', same, '--journal', same], ['--backup', plan], ['--journal', plan]]) {
+    const res = rdbscope(['apply', plan, '--url', r.url, '--execute', ...extra]);
+    assert.equal(res.status, 2, res.stderr);
+    assert.match(res.stderr, /^rdbscope: \S+: the (journal|backup) and the (plan|journal) must be different files$/m);
+  }
+  assert.equal(r.cli('DBSIZE'), '2');
+});

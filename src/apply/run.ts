@@ -3,6 +3,8 @@
  * as sent, back up (DUMP + expiry, fsync'd) the keys its destructive commands touch, run each command through the
  * guard script, then journal each line's outcome. Without `execute`, only the guard check runs: nothing changes.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DESTRUCTIVE, type PlanCommand, type PlanStream } from '../plan/model.js';
 import { UserError } from '../errors.js';
@@ -71,7 +73,20 @@ function* batches(cmds: Iterable<PlanCommand>, size: number): Generator<PlanComm
   if (cur.length > 0) yield cur;
 }
 
+/** The plan, its journal and its backup must be three different files: records of one mixed into another are lost. */
+function checkDistinctFiles(files: Array<[string, string]>): void {
+  const real = (p: string): string => (existsSync(p) ? realpathSync(p) : resolve(p));
+  for (let i = 0; i < files.length; i++) {
+    for (let j = i + 1; j < files.length; j++) {
+      if (real(files[i]![1]) === real(files[j]![1])) {
+        throw new UserError(`${files[j]![1]}: the ${files[j]![0]} and the ${files[i]![0]} must be different files`);
+      }
+    }
+  }
+}
+
 export async function applyPlan(client: Client, cluster: boolean, plan: PlanStream, o: ApplyOptions): Promise<ApplySummary> {
+  checkDistinctFiles([['plan', o.planPath], ['journal', o.journalPath], ['backup', o.backupPath]]);
   defineGuard(client);
   const journal = new Journal(o.journalPath, plan.sha256, o.target);
   const counts: Record<OutcomeStatus, number> = { 'would-apply': 0, applied: 0, changed: 0, missing: 0, error: 0, 'already-done': 0 };
