@@ -15,6 +15,7 @@ import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
 import { InventoryWriter } from './writer.js';
+import { lockInventory, type InventoryLock } from './lock.js';
 import type { AllocatorName } from '../memory/index.js';
 
 export interface IndexOptions {
@@ -274,17 +275,21 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
   let target: LoadTarget | null = null;
   let ix: Indexer | null = null;
   let progress: Progress | null = null;
+  let lock: InventoryLock | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
     progress?.stop();
     ix?.abandon(`interrupted by ${sig}`);
     target?.abandon();
+    lock?.release();
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    lock = await lockInventory(opts.out, (msg) => process.stderr.write(`rdbscope: ${msg}\n`));
     target = openForLoad(opts.out);
   } catch (err) {
+    lock?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     throw err;
@@ -305,7 +310,11 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (ok || !target.fresh) target.close();
-    else target.abandon(); // an unexpected failure: a new inventory is not left half-made
+    try {
+      if (ok || !target.fresh) target.close();
+      else target.abandon(); // an unexpected failure: a new inventory is not left half-made
+    } finally {
+      lock.release();
+    }
   }
 }
