@@ -31,26 +31,35 @@ test('repr writes what sdscatrepr writes and splitArgs reads every byte back', (
   assert.equal(splitArgs('UNLINK "a"b'), null);
 });
 
-const HEAD = '# rdbscope cleanup plan, format 1\n# repl-id: none\n\n';
+const head = (action: string, commands = 1): string =>
+  `# rdbscope cleanup plan, format 1\n# repl-id: none\n# action: ${action}\n# commands: ${commands}\n\n`;
+const HEAD = head('unlink');
 
 test('the parser refuses unguarded, foreign and malformed commands, naming the line', () => {
   const bad: Array<[string, RegExp]> = [
-    ['UNLINK "k"\n', /p:4: UNLINK without a "#@" guard/],
-    ['#@ type=string ttl=none len=1 mem=1\nDEL "k"\n', /p:5: 'DEL' is not a command a plan may hold/],
-    ['#@ type=string ttl=none len=1 mem=1\nFLUSHALL\n', /p:5: 'FLUSHALL' is not/],
-    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a" "b"\n', /p:5: UNLINK takes exactly one key/],
-    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a\n', /p:5: unbalanced quotes/],
-    ['#@ type=string ttl=maybe len=1 mem=1\nUNLINK "a"\n', /p:4: guard without a valid ttl=/],
-    ['#@ type=string ttl=none len=1 mem=1\n#@ type=string ttl=none len=1 mem=1\nUNLINK "a"\n', /p:5: guard of line 4 is not followed/],
-    ['#@ type=list ttl=none len=1 mem=1\nLTRIM "a" 0\n', /p:5: LTRIM needs: key start stop/],
+    ['UNLINK "k"\n', /p:6: UNLINK without a "#@" guard/],
+    ['#@ type=string ttl=none len=1 mem=1\nDEL "k"\n', /p:7: 'DEL' is not a command a plan may hold/],
+    ['#@ type=string ttl=none len=1 mem=1\nFLUSHALL\n', /p:7: 'FLUSHALL' is not/],
+    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a" "b"\n', /p:7: UNLINK takes exactly one key/],
+    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a\n', /p:7: unbalanced quotes/],
+    ['#@ type=string ttl=maybe len=1 mem=1\nUNLINK "a"\n', /p:6: guard without a valid ttl=/],
+    ['#@ type=string ttl=none len=1 mem=1\n#@ type=string ttl=none len=1 mem=1\nUNLINK "a"\n', /p:7: guard of line 6 is not followed/],
+    ['#@ type=list ttl=none len=1 mem=1\nLTRIM "a" 0\n', /p:7: LTRIM needs: key start stop/],
   ];
   for (const [body, re] of bad) {
     assert.throws(() => parsePlan(HEAD + body, 'p'), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'));
   }
   assert.throws(() => parsePlan('UNLINK x\n', 'p'), /p:1: not an rdbscope plan/);
-  const ok = parsePlan(HEAD + 'SELECT 3\n#@ type=list ttl=123 len=10 mem=5\nLTRIM "l" 0 4\n#@ type=list ttl=123 len=5 mem=5\nLTRIM "l" 0 1\n', 'p');
+  const ok = parsePlan(head('trim', 2) + 'SELECT 3\n#@ type=list ttl=123 len=10 mem=5\nLTRIM "l" 0 4\n#@ type=list ttl=123 len=5 mem=5\nLTRIM "l" 0 1\n', 'p');
   assert.deepEqual(ok.commands.map((c) => [c.line, c.db, c.backup, c.guard.ttl, c.guard.expiresAt, c.guard.len]),
-    [[6, 3, true, 'set', 123, 10], [8, 3, false, 'set', 123, 5]]);
+    [[8, 3, true, 'set', 123, 10], [10, 3, false, 'set', 123, 5]]);
+  // Every line must be what the plan's action writes, and none may be added to what its header counts.
+  const g = '#@ type=string ttl=none len=1 mem=1\n';
+  assert.throws(() => parsePlan(HEAD + g + 'EXPIRE "after:1" 0\n', 'p'), /p:7: EXPIRE is not what the plan's action 'unlink' writes/);
+  assert.throws(() => parsePlan(head('expire') + g + 'EXPIRE "k" 10 LT\n', 'p'), /EXPIRE is not what the plan's action 'expire' writes/);
+  assert.throws(() => parsePlan(HEAD + g + 'UNLINK "a"\n' + g + 'UNLINK "b"\n', 'p'), /p: 2 commands, more than the 1/);
+  assert.throws(() => parsePlan('# rdbscope cleanup plan, format 1\n\n' + g + 'UNLINK "a"\n', 'p'), /before the plan's '# action:' header/);
+  assert.equal(parsePlan(head('unlink', 5) + g + 'UNLINK "a"\n', 'p').commands.length, 1, 'removing commands is allowed');
 });
 
 interface Row { db?: number; key: Buffer | string; type: string; length: number; memory: number; expires_at?: number | null; pattern?: string | null }

@@ -12,6 +12,20 @@ import { splitArgs } from './quote.js';
 
 const HEADER_RE = /^#\s([a-z][a-z-]*):\s(.*)$/;
 
+/** The commands each action writes (plan/build.ts): a plan's lines must all be of its `# action:`. */
+const ACTION_COMMANDS: Record<string, (args: Buffer[]) => boolean> = {
+  unlink: (a) => name(a) === 'UNLINK',
+  expire: (a) => name(a) === 'EXPIRE' && a[3]?.toString('latin1').toUpperCase() === 'NX',
+  'cap-ttl': (a) => name(a) === 'EXPIRE' && a[3]?.toString('latin1').toUpperCase() === 'LT',
+  persist: (a) => name(a) === 'PERSIST',
+  hdel: (a) => name(a) === 'HDEL',
+  trim: (a) => name(a) === 'LTRIM' || name(a) === 'ZREMRANGEBYRANK',
+};
+
+function name(args: Buffer[]): string {
+  return args[0]!.toString('latin1').toUpperCase();
+}
+
 /** Checks the arguments of a plan command; returns an error text or null. */
 function checkArgs(args: Buffer[]): string | null {
   const name = args[0]!.toString('latin1').toUpperCase();
@@ -41,6 +55,7 @@ class Parser {
   private inHeader = true;
   /** The key of the previous command when it was destructive: a key's first such command takes the backup. */
   private lastDestructive: string | null = null;
+  private count = 0;
 
   constructor(private readonly file: string) {}
 
@@ -81,6 +96,10 @@ class Parser {
     const bad = checkArgs(args);
     if (bad) fail(bad);
     const guard = this.guard ?? fail(`${name} without a "#@" guard line above it (rdbscope applies only guarded commands)`);
+    const action = (this.header.get('action') ?? '').split(' ')[0]!;
+    const allowed = ACTION_COMMANDS[action] ?? fail(`a command before the plan's '# action:' header (rdbscope writes it first)`);
+    if (!allowed(args)) fail(`${name} is not what the plan's action '${action}' writes`);
+    this.count++;
     args[0] = Buffer.from(name);
     const id = args[1]!.toString('base64');
     const destructive = DESTRUCTIVE.has(name);
@@ -92,6 +111,10 @@ class Parser {
 
   finish(): void {
     if (this.guard) throw new UserError(`${this.file}:${this.guard.line}: guard at the end of the plan without a command`);
+    // Commands may be removed from a plan to leave keys alone, never added.
+    const said = Number(this.header.get('commands'));
+    if (!Number.isInteger(said)) throw new UserError(`${this.file}: the plan has no '# commands:' header`);
+    if (this.count > said) throw new UserError(`${this.file}: ${this.count} commands, more than the ${said} the plan's header says were written`);
   }
 }
 
