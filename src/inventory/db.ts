@@ -177,7 +177,8 @@ function removeDeadLeftovers(path: string): void {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether a process of this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -5,15 +5,8 @@
 import { openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
+import { processAlive } from './db.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface InventoryLock {
   release(): void;
@@ -36,7 +29,7 @@ export async function lockInventory(out: string, onWait: (msg: string) => void):
     }
     let pid = NaN;
     try { pid = Number(readFileSync(path, 'utf8').trim()); } catch { continue; } // released meanwhile
-    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
+    if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) {
       rmSync(path, { force: true }); // left by a process that is gone
       continue;
     }
