@@ -168,7 +168,7 @@ test('a rule\'s per-pattern query becomes its key list (every built-in rule prep
   for (const rule of loadRules()) {
     let sql: string;
     try {
-      sql = ruleKeysSql(rule.id, rule.affected.sql);
+      sql = ruleKeysSql(rule.id, (rule.scan ?? rule.affected).sql); // as plan does
     } catch (e) {
       assert.match((e as Error).message, new RegExp(`^rule '${rule.id}': cannot derive the affected keys from its query \\(.+\\); use --where instead$`));
       continue;

@@ -53,7 +53,7 @@ test('bad rule files are refused with the file, the line and what is wrong', () 
   assert.equal(errorOf(GOOD.replace('-- title: Something\n', '')), "r.sql:1: missing header '-- title:'");
   assert.equal(errorOf(GOOD.replace('-- fix: Do this.', '-- fixx: Do this.')), "r.sql:6: unknown header 'fixx' (expected one of id, title, severity, rationale, fix)");
   assert.equal(errorOf(GOOD.replace('-- id: my-rule', '-- id: My Rule')), "r.sql:1: rule id 'My Rule' must be lower-case letters, digits and '-'");
-  assert.equal(errorOf(GOOD.replace('-- @affected', '-- @affectd')), "r.sql:9: unknown section '@affectd' (expected one of @affected, @savings, @skip)");
+  assert.equal(errorOf(GOOD.replace('-- @affected', '-- @affectd')), "r.sql:9: unknown section '@affectd' (expected one of @affected, @savings, @skip, @scan)");
   assert.equal(errorOf(GOOD + '-- @affected\nSELECT 1\n'), "r.sql:12: section '@affected' appears twice");
   assert.equal(errorOf(GOOD.replace('-- @affected', '-- @savings')), "r.sql:12: missing section '-- @affected'");
   assert.equal(errorOf(GOOD.replace('-- @affected', 'SELECT 1;\n-- @affected')), "r.sql:9: SQL before the first section line ('-- @affected'): 'SELECT 1;'");

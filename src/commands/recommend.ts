@@ -28,7 +28,7 @@ export const recommendCommand: CommandModule<object, Args> = {
       .example('$0 recommend -f json | jq ".findings[0]"', 'the top finding as JSON') as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
     const rules = loadRules(a.rules.map(String));
-    const db = openInventory(a.in);
+    const db = openInventory(a.in, { summaries: true });
     try {
       const snap = resolveSnapshot(db, a.in, a.snapshot);
       const results = await runRulesInParallel(db, a.in, rules, snap.id);

@@ -42,7 +42,7 @@ export const reportCommand: CommandModule<object, Args> = {
     if (a.html) checkOutput(a.html, [a.in, ...a.rules], a.force);
     if (!Number.isInteger(a.top) || a.top < 1) throw new UserError(`--top must be a positive integer, got ${a.top}`);
     const rules = loadRules(a.rules.map(String));
-    const db = openInventory(a.in);
+    const db = openInventory(a.in, { summaries: true });
     try {
       const snap = resolveSnapshot(db, a.in, a.snapshot);
       // The rules run on other threads while this one computes the summary.

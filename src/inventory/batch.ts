@@ -68,7 +68,7 @@ export interface DumpFacts {
 
 export type WorkerMessage =
   | { kind: 'identity'; size: number | null; gzip: boolean }
-  | { kind: 'keys'; batch: PackedBatch; offset: number }
+  | { kind: 'keys'; batch: PackedBatch; offset: number; ctimeMs: number | null }
   | { kind: 'done'; facts: DumpFacts; offset: number }
   | { kind: 'error'; message: string; user: boolean };
 

@@ -217,6 +217,7 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ['keys', 'score_min', 'REAL'],
   ['keys', 'score_max', 'REAL'],
   ['snapshots', 'memory_allocator', 'TEXT'],
+  ['snapshots', 'summarized', 'INTEGER'],
 ];
 
 function addMissingColumns(db: Db): void {

@@ -55,6 +55,7 @@ export class RowBuilder implements RdbHandler {
   private readonly auxFields: Array<[string, Uint8Array]> = [];
   private readonly patternsSeen = new Set<string>();
   private magic: Magic | null = null;
+  private ctime: number | null = null;
   private version: number | null = null;
   private keyCount = 0;
   private memoryTotal = 0;
@@ -78,6 +79,15 @@ export class RowBuilder implements RdbHandler {
 
   aux(name: string, value: Uint8Array): void {
     this.auxFields.push([name, value.slice()]);
+    if (name === 'ctime') {
+      const t = textDecoder.decode(value);
+      this.ctime = /^-?\d+$/.test(t) ? Number(t) * 1000 : null; // as the writer reads snapshots.ctime
+    }
+  }
+
+  /** The dump's ctime in ms, as far as the dump has been read (null: none yet). */
+  ctimeMs(): number | null {
+    return this.ctime;
   }
 
   resizeDb(db: number, keys: number, expires: number): void {

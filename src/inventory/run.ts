@@ -195,7 +195,7 @@ class Indexer {
               if (!settled) start(m.size);
             }).catch(fault);
           } else if (m.kind === 'keys') {
-            this.writer.insertBatch(id!, m.batch);
+            this.writer.insertBatch(id!, m.batch, m.ctimeMs);
             Atomics.sub(flags, SHARED_IN_FLIGHT, 1);
             Atomics.notify(flags, SHARED_IN_FLIGHT);
             job.offset = m.offset;

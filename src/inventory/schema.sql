@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
   memory_total   INTEGER,              -- sum of keys.memory (set when complete)
   checksum       TEXT,                 -- 'ok', 'absent', 'disabled', 'skipped'
   memory_verified INTEGER,             -- 1 when memory_model was checked against that server line's real servers, 0 best effort
-  memory_allocator TEXT                -- the writing server's jemalloc build the model assumed: 'bundled' or 'system' (--allocator)
+  memory_allocator TEXT,               -- the writing server's jemalloc build the model assumed: 'bundled' or 'system' (--allocator)
+  summarized     INTEGER               -- 1 when key_groups and top_keys hold this snapshot's summaries
 );
 
 CREATE TABLE IF NOT EXISTS keys (
@@ -61,6 +62,57 @@ CREATE TABLE IF NOT EXISTS keys (
 -- table order, however many snapshots the inventory holds. Kept up to date during loads (each load appends to its
 -- end); the other index, on key bytes, is built after each load (`rdbscope schema` lists it).
 CREATE INDEX IF NOT EXISTS keys_by_snapshot ON keys(snapshot_id);
+
+-- The keys the row-level built-in rules look at (collections of over 1,000 elements, strings of over 1,000 bytes,
+-- sorted sets of 10 or more members, collections in their non-compact encodings), and the keys without a family:
+-- partial indexes, kept up to date during loads (they hold few rows), so that a rule reading notable_keys of a
+-- snapshot, or its keys without a pattern, reads those rows only, in table order.
+CREATE INDEX IF NOT EXISTS keys_notable ON keys(snapshot_id)
+  WHERE length > 1000 OR (type = 'zset' AND length >= 10) OR encoding IN ('hashtable', 'skiplist', 'linkedlist');
+CREATE INDEX IF NOT EXISTS keys_unpatterned ON keys(snapshot_id) WHERE pattern IS NULL;
+
+-- A snapshot's keys grouped by db, type, encoding, family and classes, computed while it is indexed: the report
+-- and the built-in rules read these instead of every key. Each figure equals the one computed over keys.
+CREATE TABLE IF NOT EXISTS key_groups (
+  snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  db           INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  encoding     TEXT NOT NULL,
+  pattern      TEXT,                    -- the key family (NULL: keys without one)
+  ttl_class    INTEGER NOT NULL,        -- 0 no expiry, 1 expired at dump time, 2 < 1 h, 3 1-24 h, 4 1-7 d, 5 > 7 d, 6 TTL but no ctime
+  memory_class INTEGER NOT NULL,        -- memory < 64, 256, 1 K, 4 K, 16 K, 64 K, 256 K, 1 M, 4 M bytes: 0-8; else 9
+  length_class INTEGER,                 -- collections: length < 8, 64, 128, 512, 1000, 5000, 10000, 100000, 1000000: 0-8, else 9; NULL for strings, modules, length 0
+  cold         INTEGER NOT NULL,        -- 1: idle_s >= 30 days, or no idle_s and an LFU counter of 0
+  json         INTEGER NOT NULL,        -- 1: value_format = 'json'
+  short_string INTEGER NOT NULL,        -- 1: a string of at most 64 bytes
+  keys         INTEGER NOT NULL,
+  memory       INTEGER NOT NULL,        -- SUM(memory)
+  rdb_bytes    INTEGER NOT NULL,        -- SUM(rdb_bytes)
+  key_bytes    INTEGER NOT NULL,        -- SUM(length(key))
+  length_sum   INTEGER NOT NULL,        -- SUM(length)
+  memory_max   INTEGER NOT NULL,
+  length_max   INTEGER NOT NULL,
+  key_min      BLOB NOT NULL,           -- MIN(key): the group's example key
+  first_row    INTEGER NOT NULL,        -- MIN(rowid) of its keys rows (their order in the dump)
+  idle_min     INTEGER,
+  idle_max     INTEGER,
+  idle_keys    INTEGER NOT NULL,        -- COUNT(idle_s)
+  freq_keys    INTEGER NOT NULL,        -- COUNT(freq)
+  expires_min  INTEGER,
+  expires_max  INTEGER,
+  as_hash_savings REAL NOT NULL         -- strings: SUM(MAX(0, memory - ((length(key) + length + 8) * 1.25 + 2)))
+);
+CREATE INDEX IF NOT EXISTS key_groups_by_snapshot ON key_groups(snapshot_id);
+
+-- The 1,000 largest keys of a snapshot by memory (ties: by key bytes, then db), rank 1 first.
+CREATE TABLE IF NOT EXISTS top_keys (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  rank        INTEGER NOT NULL,
+  db          INTEGER NOT NULL,
+  key         BLOB NOT NULL,
+  memory      INTEGER NOT NULL,
+  PRIMARY KEY (snapshot_id, rank)
+);
 
 CREATE TABLE IF NOT EXISTS functions (
   snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
@@ -117,6 +169,11 @@ CREATE VIEW IF NOT EXISTS memory_by_pattern AS
   SELECT snapshot_id, pattern, COUNT(*) AS keys, SUM(memory) AS memory,
          SUM(expires_at IS NOT NULL) * 1.0 / COUNT(*) AS ttl_share
   FROM complete_keys GROUP BY snapshot_id, pattern;
+
+-- The rows of keys_notable (see above): what the row-level built-in rules read.
+CREATE VIEW IF NOT EXISTS notable_keys AS
+  SELECT * FROM keys
+  WHERE length > 1000 OR (type = 'zset' AND length >= 10) OR encoding IN ('hashtable', 'skiplist', 'linkedlist');
 
 CREATE VIEW IF NOT EXISTS keys_without_ttl AS
   SELECT * FROM complete_keys WHERE expires_at IS NULL;

@@ -63,7 +63,7 @@ function runJob(input: WorkerInput): void {
   const builder: RowBuilder = new RowBuilder(input.batchSize, (batch: PackedBatch) => {
     waitForRoom(shared, input.maxInFlight);
     Atomics.add(shared, SHARED_IN_FLIGHT, 1);
-    post({ kind: 'keys', batch, offset: builder.offset });
+    post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
   }, patterns, memory);
   const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
   trace('parsed');

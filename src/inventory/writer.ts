@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
 import { KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
 import { forEachRow, packRows, type PackedBatch } from './pack.js';
+import { GROUP_COLUMNS, GROUP_SQL, groupValues, SnapshotSummary, TOP_SQL } from './groups.js';
 
 export interface SnapshotIdentity {
   label: string;
@@ -54,6 +55,9 @@ export class InventoryWriter {
   private readonly insertKey: Database.Statement;
   private readonly insertChunk: Database.Statement;
   private readonly ranges = new Map<number, Range>();
+  /** Per snapshot being loaded: its summary so far, or null once it cannot be trusted (then SQL computes it). */
+  private readonly summaries = new Map<number, SnapshotSummary | null>();
+  private readonly maxRowid: Database.Statement;
   private readonly insertMany: (id: number, b: PackedBatch) => void;
 
   constructor(private readonly db: Db) {
@@ -63,12 +67,18 @@ export class InventoryWriter {
     this.insertKey = db.prepare(head + tuple);
     // Many rows per statement: the per-call cost of binding and stepping is paid once per CHUNK_ROWS rows.
     this.insertChunk = db.prepare(head + Array(CHUNK_ROWS).fill(tuple).join(', '));
+    this.maxRowid = db.prepare('SELECT max(rowid) FROM keys').pluck();
     const width = cols.length;
     const params: unknown[] = new Array(CHUNK_ROWS * width);
     this.insertMany = db.transaction((id: number, b: PackedBatch) => {
       let last = 0;
       let filled = 0;
+      // Rows get consecutive rowids within the transaction (this connection is the only writer): row i is base + i.
+      const first = ((this.maxRowid.get() as number | null) ?? 0) + 1;
+      const summary = this.summaries.get(id) ?? null;
+      let row = first;
       forEachRow(b, (r) => {
+        summary?.add(r, row++);
         const base = filled * width;
         params[base] = id;
         for (let c = 0; c < r.length; c++) params[base + 1 + c] = r[c];
@@ -78,6 +88,7 @@ export class InventoryWriter {
         }
       });
       for (let i = 0; i < filled; i++) last = Number(this.insertKey.run(params.slice(i * width, (i + 1) * width)).lastInsertRowid);
+      if (summary !== null && last !== first + b.n - 1) this.summaries.set(id, null);
       const range = this.ranges.get(id);
       if (range) range.last = last;
       else this.ranges.set(id, { first: last - b.n + 1, last });
@@ -114,7 +125,7 @@ export class InventoryWriter {
 
   deleteSnapshot(id: number): void {
     this.db.transaction(() => {
-      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
+      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
       this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
     })();
   }
@@ -128,13 +139,23 @@ export class InventoryWriter {
     return Number(r.lastInsertRowid);
   }
 
-  /** One batch of keys in one transaction. */
-  insertBatch(id: number, b: PackedBatch): void {
+  /**
+   * One batch of keys in one transaction. `ctimeMs`: the dump's ctime (aux, in ms; null: none) as known when the
+   * batch was decoded, which the TTL classes of the summary are relative to.
+   */
+  insertBatch(id: number, b: PackedBatch, ctimeMs: number | null = null): void {
+    if (!this.summaries.has(id)) {
+      const s = new SnapshotSummary();
+      s.nowMs = ctimeMs;
+      this.summaries.set(id, s);
+    } else if (this.summaries.get(id)?.nowMs !== ctimeMs) {
+      this.summaries.set(id, null);
+    }
     if (b.n > 0) this.insertMany(id, b);
   }
 
-  insertRows(id: number, rows: KeyRow[]): void {
-    this.insertBatch(id, packRows(rows));
+  insertRows(id: number, rows: KeyRow[], ctimeMs: number | null = null): void {
+    this.insertBatch(id, packRows(rows), ctimeMs);
   }
 
   /** Writes the dump's facts, applies pattern foldings and marks the snapshot complete, all in one transaction. */
@@ -142,6 +163,7 @@ export class InventoryWriter {
     const db = this.db;
     db.transaction(() => {
       this.applyFolds(id, f.patternFolds);
+      this.writeSummary(id, f, auxInt(f.aux, 'ctime'));
       const insDb = db.prepare('INSERT INTO dbs (snapshot_id, db, keys, expires, memory, resize_keys, resize_expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const s of f.dbs) insDb.run(id, s.db, s.keys, s.expires, s.memory, s.resizeKeys, s.resizeExpires);
       const insMod = db.prepare('INSERT INTO modules (snapshot_id, name, version, kind, keys, bytes) VALUES (?, ?, ?, ?, ?, ?)');
@@ -160,12 +182,31 @@ export class InventoryWriter {
       const writer = valkeyVer !== null ? `valkey ${valkeyVer}` : redisVer !== null ? `redis ${redisVer}` : null;
       db.prepare(`UPDATE snapshots SET magic = ?, rdb_version = ?, writer = ?, ctime = ?, used_mem = ?, repl_id = ?,
                   aux_json = ?, memory_model = ?, finished_at = ?, status = 'complete', key_count = ?, memory_total = ?,
-                  checksum = ?, memory_verified = ?, memory_allocator = ? WHERE id = ?`)
+                  checksum = ?, memory_verified = ?, memory_allocator = ?, summarized = 1 WHERE id = ?`)
         .run(f.magic, f.rdbVersion, writer, auxInt(f.aux, 'ctime'), auxInt(f.aux, 'used-mem'), auxText(f.aux, 'repl-id'),
           auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
           f.memoryVerified === null ? null : Number(f.memoryVerified), f.memoryAllocator, id);
     })();
     this.ranges.delete(id);
+    this.summaries.delete(id);
+  }
+
+  /**
+   * key_groups and top_keys of the snapshot: from what was accumulated while its rows went in, or, when that
+   * cannot be used (rows out of rowid order, or a ctime that changed mid-dump), from its rows in SQL.
+   */
+  private writeSummary(id: number, f: DumpFacts, ctime: number | null): void {
+    const db = this.db;
+    const s = this.summaries.get(id);
+    if (!s || s.nowMs !== (ctime === null ? null : ctime * 1000)) {
+      db.prepare('UPDATE snapshots SET ctime = ? WHERE id = ?').run(ctime, id); // GROUP_SQL reads it
+      summarizeInSql(db, id);
+      return;
+    }
+    const ins = db.prepare(`INSERT INTO key_groups (${GROUP_COLUMNS.join(', ')}) VALUES (${GROUP_COLUMNS.map(() => '?').join(', ')})`);
+    for (const g of s.rows(f.patternFolds)) ins.run(groupValues(id, g));
+    const top = db.prepare('INSERT INTO top_keys (snapshot_id, rank, db, key, memory) VALUES (?, ?, ?, ?, ?)');
+    s.topKeys().forEach((t, i) => top.run(id, i + 1, t.db, t.key, t.memory));
   }
 
   /** Marks a snapshot failed with a one-line error (its rows stay, invisible to the views). */
@@ -174,6 +215,7 @@ export class InventoryWriter {
       .prepare("UPDATE snapshots SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'loading'")
       .run(message.split('\n')[0], new Date().toISOString(), id);
     this.ranges.delete(id);
+    this.summaries.delete(id);
   }
 
   private applyFolds(id: number, folds: Array<[string, string]>): void {
@@ -188,4 +230,27 @@ export class InventoryWriter {
                 WHERE rowid BETWEEN ? AND ? AND snapshot_id = ? AND pattern IN (SELECT f FROM temp.folds)`)
       .run(range.first, range.last, id);
   }
+}
+
+/** Computes key_groups and top_keys of snapshot `id` from its rows (replacing any it has). */
+export function summarizeInSql(db: Db, id: number): void {
+  db.prepare('DELETE FROM key_groups WHERE snapshot_id = ?').run(id);
+  db.prepare('DELETE FROM top_keys WHERE snapshot_id = ?').run(id);
+  db.prepare(GROUP_SQL).run({ s: id });
+  db.prepare(TOP_SQL).run({ s: id });
+}
+
+/**
+ * Summarizes the complete snapshots of an inventory made before summaries existed (one transaction each);
+ * returns their ids.
+ */
+export function summarizeOlderSnapshots(db: Db): number[] {
+  const ids = db.prepare("SELECT id FROM snapshots WHERE status = 'complete' AND summarized IS NOT 1 ORDER BY id").pluck().all() as number[];
+  for (const id of ids) {
+    db.transaction(() => {
+      summarizeInSql(db, id);
+      db.prepare('UPDATE snapshots SET summarized = 1 WHERE id = ?').run(id);
+    })();
+  }
+  return ids;
 }

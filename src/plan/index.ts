@@ -43,7 +43,7 @@ function ruleSql(id: string): string {
   }
   const rule = rules.find((r) => r.id === id);
   if (!rule) throw new UserError(`no rule with id '${id}' (known: ${rules.map((r) => r.id).join(', ')})`);
-  return ruleKeysSql(id, rule.affected.sql);
+  return ruleKeysSql(id, (rule.scan ?? rule.affected).sql);
 }
 
 function checkOptions(i: MakePlanInput, action: Action): void {

@@ -67,11 +67,11 @@ export function ruleKeysSql(ruleId: string, affected: string): string {
   const group = words.findIndex((w, i) => i > from && w.word === 'GROUP');
   if (group < 0 || words[group + 1]?.word !== 'BY') refuse('no GROUP BY');
   const t = words[from + 1];
-  if (t?.word !== 'KEYS') refuse('it does not read FROM keys');
+  if (t?.word !== 'KEYS' && t?.word !== 'NOTABLE_KEYS') refuse('it does not read FROM keys');
   const next = words[from + 2]?.word;
   const alias = next && !['WHERE', 'JOIN', 'GROUP', 'LEFT', 'INNER', 'CROSS', 'NATURAL', 'ON'].includes(next)
     ? (next === 'AS' ? words[from + 3]!.word.toLowerCase() : sql.slice(words[from + 2]!.start, words[from + 2]!.end))
-    : 'keys';
+    : sql.slice(t!.start, t!.end);
   const prefix = sql.slice(0, words[sel]!.start);
   const body = sql.slice(words[from]!.start, words[group]!.start);
   const keysQuery = `${prefix}SELECT ${alias}.snapshot_id AS snapshot_id, ${alias}.db AS db, ${alias}.key AS key, ` +

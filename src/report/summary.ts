@@ -5,6 +5,7 @@
 import type { Db, SnapshotRow } from '../rules/snapshot.js';
 import type { RuleResults } from '../rules/engine.js';
 import { escapeBytes } from './text-escape.js';
+import { LENGTH_EDGES, TOP_KEYS } from '../inventory/groups.js';
 
 export interface Bucket {
   readonly label: string;
@@ -61,20 +62,12 @@ export interface SummaryOptions {
 
 const TTL_BUCKETS = ['no expiry', 'already expired', '< 1 h', '1-24 h', '1-7 d', '> 7 d'];
 
-function memoryBucketSql(): { expr: string; labels: string[] } {
-  const edges = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-  const names = ['64 B', '256 B', '1 KB', '4 KB', '16 KB', '64 KB', '256 KB', '1 MB', '4 MB'];
-  const labels = [`< ${names[0]}`, ...names.slice(1).map((n, i) => `${names[i]} - ${n}`), `>= ${names[names.length - 1]}`];
-  const cases = edges.map((e, i) => `WHEN memory < ${e} THEN ${i}`).join(' ');
-  return { expr: `CASE ${cases} ELSE ${edges.length} END`, labels };
+function bucketLabels(names: readonly string[]): string[] {
+  return [`< ${names[0]}`, ...names.slice(1).map((n, i) => `${names[i]} - ${n}`), `>= ${names[names.length - 1]}`];
 }
 
-function lengthBucketSql(): { expr: string; labels: string[] } {
-  const edges = [8, 64, 128, 512, 1000, 5000, 10000, 100000, 1000000];
-  const labels = [`1 - 7`, ...edges.slice(1).map((e, i) => `${edges[i]} - ${e - 1}`), `>= ${edges[edges.length - 1]}`];
-  const cases = edges.map((e, i) => `WHEN length < ${e} THEN ${i}`).join(' ');
-  return { expr: `CASE ${cases} ELSE ${edges.length} END`, labels };
-}
+const MEMORY_LABELS = bucketLabels(['64 B', '256 B', '1 KB', '4 KB', '16 KB', '64 KB', '256 KB', '1 MB', '4 MB']);
+const LENGTH_LABELS = [`1 - 7`, ...LENGTH_EDGES.slice(1).map((e, i) => `${LENGTH_EDGES[i]} - ${e - 1}`), `>= ${LENGTH_EDGES[LENGTH_EDGES.length - 1]}`];
 
 function fill(labels: string[], rows: Array<{ b: number; keys: number; memory: number }>): Bucket[] {
   return labels.map((label, i) => {
@@ -89,10 +82,10 @@ interface Agg {
   withTtl: number;
 }
 
-function bump<K>(m: Map<K, Agg>, k: K, memory: number, ttl: number): Agg {
+function bump<K>(m: Map<K, Agg>, k: K, keys: number, memory: number, ttl: number): Agg {
   let a = m.get(k);
   if (!a) m.set(k, (a = { keys: 0, memory: 0, withTtl: 0 }));
-  a.keys++;
+  a.keys += keys;
   a.memory += memory;
   a.withTtl += ttl;
   return a;
@@ -103,29 +96,17 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /**
  * Computes the report data for `snap`; `recommendations` are the rule results to include, if any.
  *
- * The breakdowns (databases, types, encodings, families, TTL and size buckets) come from one pass over the
- * snapshot's rows, aggregated here: SQLite has no hash aggregation, so each GROUP BY would sort every key of the
- * snapshot again (the summary of 2 M keys took 19 s; with one scan, 4 s). The buckets are still defined in SQL,
- * in the scan's own columns.
+ * The breakdowns (databases, types, encodings, families, TTL and size buckets) come from the snapshot's
+ * key_groups, computed when it was indexed, and the top keys from its top_keys: a few thousand rows rather than
+ * every key (the figures are the same: tested against a scan of keys on real dumps).
  */
 export function buildSummary(db: Db, snap: SnapshotRow, recommendations: RuleResults | null, opts: SummaryOptions = {}): ReportData {
-  const p = { s: snap.id };
-  const all = <T>(sql: string, extra: Record<string, unknown> = {}): T[] => db.prepare(sql).all({ ...p, ...extra }) as T[];
-  const mb = memoryBucketSql();
-  const lb = lengthBucketSql();
-  // TTL buckets relative to the dump's ctime; without a ctime only 'no expiry' vs 'has TTL' can be told apart.
-  const ttlExpr = `CASE
-      WHEN expires_at IS NULL THEN 0
-      WHEN @now IS NULL THEN 6
-      WHEN expires_at <= @now THEN 1
-      WHEN expires_at - @now < 3600000 THEN 2
-      WHEN expires_at - @now < 86400000 THEN 3
-      WHEN expires_at - @now < 604800000 THEN 4
-      ELSE 5 END`;
-  const scan = db.prepare(`SELECT db, type, encoding, COALESCE(pattern, '(no pattern)'), memory, rdb_bytes,
-      expires_at IS NOT NULL, ${ttlExpr}, ${mb.expr},
-      CASE WHEN type NOT IN ('string', 'module') AND length > 0 THEN ${lb.expr} END
-    FROM keys WHERE snapshot_id = @s`).raw();
+  // The snapshot's key_groups (see src/inventory/groups.ts), in the order their first key appears in the dump:
+  // a family's types are then listed in the order a scan of its keys meets them.
+  const groups = db.prepare(`SELECT db, type, encoding, COALESCE(pattern, '(no pattern)'), keys, memory, rdb_bytes,
+      ttl_class, memory_class, length_class
+    FROM key_groups WHERE snapshot_id = ? ORDER BY first_row`).raw().all(snap.id) as Array<
+      [number, string, string, string, number, number, number, number, number, number | null]>;
   const totals = { keys: 0, memory: 0, rdbBytes: 0, withTtl: 0 };
   const dbs = new Map<number, Agg>();
   const types = new Map<string, Agg>();
@@ -134,35 +115,24 @@ export function buildSummary(db: Db, snap: SnapshotRow, recommendations: RuleRes
   const ttlB = new Map<number, Agg>();
   const memB = new Map<number, Agg>();
   const lenB = new Map<number, Agg>();
-  // The n largest memory figures seen, largest first: the top keys are then fetched with memory >= the last one
-  // (an ORDER BY over every key, even with a LIMIT, took 2.3 s on 2 M keys; the filtered one a scan's time).
-  const nTop = opts.topKeys ?? 20;
-  const topMemory: number[] = [];
-  for (const row of scan.iterate({ ...p, now: snap.ctime === null ? null : snap.ctime * 1000 })) {
-    const [d, type, encoding, pattern, memory, rdbBytes, hasTtl, tb, mbk, lbk] =
-      row as [number, string, string, string, number, number, number, number, number, number | null];
-    totals.keys++;
+  for (const [d, type, encoding, pattern, n, memory, rdbBytes, tb, mbk, lbk] of groups) {
+    const withTtl = tb === 0 ? 0 : n;
+    totals.keys += n;
     totals.memory += memory;
     totals.rdbBytes += rdbBytes;
-    totals.withTtl += hasTtl;
-    bump(dbs, d, memory, hasTtl);
-    bump(types, type, memory, 0);
-    bump(encodings, `${type}\0${encoding}`, memory, 0);
+    totals.withTtl += withTtl;
+    bump(dbs, d, n, memory, withTtl);
+    bump(types, type, n, memory, 0);
+    bump(encodings, `${type}\0${encoding}`, n, memory, 0);
     let f = families.get(pattern);
     if (!f) families.set(pattern, (f = { keys: 0, memory: 0, withTtl: 0, byType: new Map() }));
-    f.keys++;
+    f.keys += n;
     f.memory += memory;
-    f.withTtl += hasTtl;
-    bump(f.byType, type, memory, 0);
-    bump(ttlB, tb, memory, 0);
-    bump(memB, mbk, memory, 0);
-    if (lbk !== null) bump(lenB, lbk, memory, 0);
-    if (topMemory.length < nTop || memory > topMemory[topMemory.length - 1]!) {
-      let i = topMemory.length;
-      while (i > 0 && topMemory[i - 1]! < memory) i--;
-      topMemory.splice(i, 0, memory);
-      if (topMemory.length > nTop) topMemory.pop();
-    }
+    f.withTtl += withTtl;
+    bump(f.byType, type, n, memory, 0);
+    bump(ttlB, tb, n, memory, 0);
+    bump(memB, mbk, n, memory, 0);
+    if (lbk !== null) bump(lenB, lbk, n, memory, 0);
   }
   const buckets = (m: Map<number, Agg>): Array<{ b: number; keys: number; memory: number }> =>
     [...m].map(([b, a]) => ({ b, keys: a.keys, memory: a.memory }));
@@ -185,14 +155,10 @@ export function buildSummary(db: Db, snap: SnapshotRow, recommendations: RuleRes
 
   const ttl = fill(snap.ctime === null ? [...TTL_BUCKETS, 'has TTL (dump has no ctime)'] : TTL_BUCKETS, buckets(ttlB))
     .filter((_b, i) => snap.ctime !== null || i === 0 || i === 6);
-  const memoryHistogram = fill(mb.labels, buckets(memB));
-  const lengthHistogram = fill(lb.labels, buckets(lenB));
+  const memoryHistogram = fill(MEMORY_LABELS, buckets(memB));
+  const lengthHistogram = fill(LENGTH_LABELS, buckets(lenB));
 
-  const top = all<{ db: number; key: Uint8Array; type: string; encoding: string; length: number; memory: number;
-    expires_at: number | null; pattern: string | null }>(`SELECT db, key, type, encoding, length, memory, expires_at, pattern
-    FROM keys NOT INDEXED WHERE snapshot_id = @s AND memory >= @least ORDER BY memory DESC, key LIMIT @n`,
-  { n: nTop, least: topMemory.length < nTop ? -1 : topMemory[nTop - 1]! });
-  const topKeys: TopKey[] = top.map((k) => ({
+  const topKeys: TopKey[] = topKeyRows(db, snap.id, opts.topKeys ?? 20).map((k) => ({
     db: k.db, key: escapeBytes(k.key), type: k.type, encoding: k.encoding, length: k.length, memory: k.memory,
     ttlS: k.expires_at === null ? null : snap.ctime === null ? null : Math.round((k.expires_at - snap.ctime * 1000) / 1000),
     pattern: k.pattern,
@@ -202,4 +168,28 @@ export function buildSummary(db: Db, snap: SnapshotRow, recommendations: RuleRes
     snapshot: { ...snap, ctimeIso: snap.ctime === null ? null : new Date(snap.ctime * 1000).toISOString() },
     totals, byDb, byType, byEncoding, patterns, ttl, memoryHistogram, lengthHistogram, topKeys, recommendations,
   };
+}
+
+interface TopRow {
+  db: number;
+  key: Uint8Array;
+  type: string;
+  encoding: string;
+  length: number;
+  memory: number;
+  expires_at: number | null;
+  pattern: string | null;
+}
+
+/** The n largest keys by memory (ties by key bytes): from top_keys, or for more than it holds, a scan. */
+function topKeyRows(db: Db, id: number, n: number): TopRow[] {
+  const cols = 'k.db, k.key, k.type, k.encoding, k.length, k.memory, k.expires_at, k.pattern';
+  if (n <= TOP_KEYS) {
+    // Every row of the keys ranked 1..n (a dump may hold a key twice), ranked again: the first n are those ranks.
+    return db.prepare(`SELECT ${cols}
+      FROM (SELECT DISTINCT db, key FROM top_keys WHERE snapshot_id = @id AND rank <= @n) t
+      JOIN keys k ON k.key = t.key AND k.snapshot_id = @id AND k.db = t.db
+      ORDER BY k.memory DESC, k.key, k.db LIMIT @n`).all({ id, n }) as TopRow[];
+  }
+  return db.prepare(`SELECT ${cols} FROM keys k WHERE k.snapshot_id = ? ORDER BY k.memory DESC, k.key, k.db LIMIT ?`).all(id, n) as TopRow[];
 }

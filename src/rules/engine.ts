@@ -114,6 +114,12 @@ export function compileRules(db: Db, rules: readonly Rule[]): Compiled[] {
       }
     }
     const skip = rule.skip ? prepare(db, rule, rule.skip, 'skip', rule.skip.sql) : null;
+    if (rule.scan) {
+      const scanCols = prepare(db, rule, rule.scan, 'scan', rule.scan.sql).columns().map((c) => c.name);
+      if (scanCols.join(',') !== cols.join(',')) {
+        throw new RuleError(rule.file, rule.scan.line, `@scan must return the columns of @affected (${cols.join(', ')})`);
+      }
+    }
     return { rule, affected, savings, skip };
   });
 }

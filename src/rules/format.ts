@@ -9,8 +9,8 @@ import { UserError } from '../errors.js';
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
-export type SectionName = 'affected' | 'savings' | 'skip';
-export const SECTION_NAMES: readonly SectionName[] = ['affected', 'savings', 'skip'];
+export type SectionName = 'affected' | 'savings' | 'skip' | 'scan';
+export const SECTION_NAMES: readonly SectionName[] = ['affected', 'savings', 'skip', 'scan'];
 
 export interface RuleSection {
   readonly sql: string;
@@ -28,6 +28,12 @@ export interface Rule {
   readonly affected: RuleSection;
   readonly savings: RuleSection | null;
   readonly skip: RuleSection | null;
+  /**
+   * The same result as `affected`, computed from every key (`FROM keys ... GROUP BY`), for rules whose
+   * `affected` reads the index-time summaries (key_groups): `plan --rule` lists the keys from it, and the tests
+   * hold the two equal on real dumps.
+   */
+  readonly scan: RuleSection | null;
 }
 
 /** A bad rule file: the message is one line, `FILE:LINE: what is wrong`. */
@@ -133,6 +139,7 @@ export function parseRule(text: string, file: string): Rule {
     affected,
     savings: section('savings'),
     skip: section('skip'),
+    scan: section('scan'),
   };
 }
 

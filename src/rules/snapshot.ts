@@ -3,7 +3,8 @@
  * snapshot the user named (by id or label), or the newest complete one.
  */
 import { UserError } from '../errors.js';
-import { openForRead, type Db } from '../inventory/db.js';
+import { closeAfterWrite, openForRead, openForWrite, type Db } from '../inventory/db.js';
+import { summarizeOlderSnapshots } from '../inventory/writer.js';
 
 export type { Db };
 
@@ -24,8 +25,32 @@ export interface SnapshotRow {
   readonly checksum: string | null;
 }
 
-/** Opens an inventory read-only; a missing or foreign file is a one-line {@link UserError}. */
-export function openInventory(path: string): Db {
+/**
+ * Opens an inventory read-only; a missing or foreign file is a one-line {@link UserError}. `summaries`: first
+ * compute the summaries (key_groups, top_keys) of snapshots indexed by an earlier version, which the report and
+ * the built-in rules read (once per snapshot, with a note on stderr).
+ */
+export function openInventory(path: string, opts: { summaries?: boolean } = {}): Db {
+  if (opts.summaries) {
+    const ro = openForRead(path);
+    let missing: boolean;
+    try {
+      const cols = (ro.pragma('table_info(snapshots)') as Array<{ name: string }>).map((c) => c.name);
+      missing = !cols.includes('summarized') ||
+        ro.prepare("SELECT 1 FROM snapshots WHERE status = 'complete' AND summarized IS NOT 1 LIMIT 1").get() !== undefined;
+    } finally {
+      ro.close();
+    }
+    if (missing) {
+      process.stderr.write(`rdbscope: ${path}: summarizing snapshots indexed by an earlier version (once)...\n`);
+      const w = openForWrite(path);
+      try {
+        summarizeOlderSnapshots(w);
+      } finally {
+        closeAfterWrite(w);
+      }
+    }
+  }
   const db = openForRead(path);
   db.pragma('query_only = ON');
   return db;

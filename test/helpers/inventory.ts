@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { SCHEMA_VERSION } from '../../src/inventory/db.js';
+import { summarizeInSql } from '../../src/inventory/writer.js';
 
 const SCHEMA = new URL('../../src/inventory/schema.sql', import.meta.url);
 
@@ -39,7 +40,7 @@ export function createInventory(path: string): Database.Database {
   return db;
 }
 
-/** Adds a complete snapshot holding `keys`, with its dbs rows and totals; returns its id. */
+/** Adds a complete snapshot holding `keys`, with its dbs rows, totals and summaries; returns its id. */
 export function addSnapshot(db: Database.Database, init: SnapshotInit, keys: KeyRow[]): number {
   const info = db.prepare(`INSERT INTO snapshots (label, source, magic, rdb_version, writer, ctime, started_at, status)
     VALUES (?, ?, ?, ?, ?, ?, ?, 'loading')`).run(init.label ?? 'test', 'test.rdb', init.magic ?? 'REDIS',
@@ -64,7 +65,8 @@ export function addSnapshot(db: Database.Database, init: SnapshotInit, keys: Key
     }
     db.prepare(`INSERT INTO dbs (snapshot_id, db, keys, expires, memory)
       SELECT snapshot_id, db, COUNT(*), COUNT(expires_at), SUM(memory) FROM keys WHERE snapshot_id = ? GROUP BY db`).run(id);
-    db.prepare(`UPDATE snapshots SET status = 'complete', finished_at = @at, key_count = (SELECT COUNT(*) FROM keys
+    summarizeInSql(db, id); // key_groups and top_keys, which index computes as it loads
+    db.prepare(`UPDATE snapshots SET status = 'complete', summarized = 1, finished_at = @at, key_count = (SELECT COUNT(*) FROM keys
       WHERE snapshot_id = @id), memory_total = (SELECT COALESCE(SUM(memory), 0) FROM keys WHERE snapshot_id = @id)
       WHERE id = @id`).run({ at: new Date().toISOString(), id });
   })();

@@ -17,7 +17,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        printf('%s encoded %s, up to %d elements', group_concat(DISTINCT encoding), group_concat(DISTINCT type),
               MAX(length)) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot
   AND (   (encoding IN ('hashtable', 'skiplist', 'linkedlist', 'stream') AND length >= 10000)
        OR (encoding = 'quicklist' AND length >= 100000))

@@ -18,7 +18,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        printf('average ratio %.1f (%d of %d values measured) on values averaging %.1f KB',
               AVG(compress_ratio), COUNT(compress_ratio), COUNT(*), AVG(length) / 1024.0) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'string' AND length > 1024
 GROUP BY pattern
 HAVING AVG(compress_ratio) >= 2

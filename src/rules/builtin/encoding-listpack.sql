@@ -35,7 +35,7 @@ SELECT COALESCE(k.pattern, '(no pattern)') AS pattern,
               CASE WHEN MAX(k.largest_element) <= 64 THEN 64 WHEN MAX(k.largest_element) <= 128 THEN 128 ELSE 256 END,
               MAX(k.length), MAX(k.largest_element)) AS detail,
        MIN(k.key) AS example
-FROM keys k, w
+FROM notable_keys k, w
 WHERE k.snapshot_id = :snapshot
   AND k.length BETWEEN 1 AND 512 AND k.largest_element <= 256
   AND (   (k.type = 'hash' AND k.encoding = 'hashtable')

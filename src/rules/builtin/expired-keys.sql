@@ -13,6 +13,19 @@ FROM snapshots WHERE id = :snapshot
 
 -- Expired means expires_at (ms) <= the dump's ctime (s) * 1000. Savings: all their memory.
 -- @affected
+SELECT COALESCE(g.pattern, '(no pattern)') AS pattern,
+       SUM(g.keys) AS keys,
+       SUM(g.memory) AS memory,
+       SUM(g.memory) AS savings,
+       printf('expired between %.1f h and %.1f h before the dump', (s.ctime * 1000 - MAX(g.expires_max)) / 3600000.0,
+              (s.ctime * 1000 - MIN(g.expires_min)) / 3600000.0) AS detail,
+       MIN(g.key_min) AS example
+FROM key_groups g JOIN snapshots s ON s.id = g.snapshot_id
+WHERE g.snapshot_id = :snapshot AND g.ttl_class = 1
+GROUP BY g.pattern
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
 SELECT COALESCE(k.pattern, '(no pattern)') AS pattern,
        COUNT(*) AS keys,
        SUM(k.memory) AS memory,

@@ -13,6 +13,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        0 AS savings,
        printf('up to %d fields (average %d)', MAX(length), CAST(AVG(length) AS INTEGER)) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'hash' AND length > 5000
 GROUP BY pattern

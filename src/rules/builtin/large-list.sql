@@ -18,6 +18,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
               CASE WHEN COUNT(compress_ratio) > 0 THEN printf('measured deflate ratio %.1f', AVG(compress_ratio))
                    ELSE 'compressibility not measured' END) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'list' AND length > 1000
 GROUP BY pattern

@@ -9,6 +9,19 @@
 -- No savings estimate: the cost is latency and bandwidth, not stored bytes (see compressible-values).
 -- @affected
 SELECT COALESCE(pattern, '(no pattern)') AS pattern,
+       SUM(keys) AS keys,
+       SUM(memory) AS memory,
+       0 AS savings,
+       printf('average %.1f KB a key, largest %.1f KB', SUM(memory) * 1.0 / SUM(keys) / 1024.0, MAX(memory_max) / 1024.0) AS detail,
+       MIN(key_min) AS example
+FROM key_groups
+WHERE snapshot_id = :snapshot
+GROUP BY pattern
+HAVING SUM(memory) * 1.0 / SUM(keys) > 10240
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
+SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        COUNT(*) AS keys,
        SUM(memory) AS memory,
        0 AS savings,

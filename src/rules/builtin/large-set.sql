@@ -17,6 +17,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        printf('up to %d members (average %d); savings only if a count (HyperLogLog) is all that is needed',
               MAX(length), CAST(AVG(length) AS INTEGER)) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'set' AND length > 1000
 GROUP BY pattern

@@ -13,6 +13,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        0 AS savings,
        printf('largest %.1f KB, average %.1f KB', MAX(length) / 1024.0, AVG(length) / 1024.0) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'string' AND length > 102400
 GROUP BY pattern

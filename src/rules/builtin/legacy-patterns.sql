@@ -12,6 +12,34 @@
 -- memory, an upper bound (if it is indeed unused).
 -- @affected
 WITH p AS (
+  SELECT pattern, SUM(keys) AS keys, SUM(memory) AS memory, MIN(key_min) AS example,
+         replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+           ':' || lower(pattern) || ':',
+           '_', ':'), '-', ':'), '.', ':'), '/', ':'), 's:', ':'),
+           ':v1:', ':v:'), ':v2:', ':v:'), ':v3:', ':v:'), ':v4:', ':v:'), ':v5:', ':v:'), ':v6:', ':v:'),
+           ':v7:', ':v:'), ':v8:', ':v:') AS family
+  FROM key_groups
+  WHERE snapshot_id = :snapshot AND pattern IS NOT NULL
+  GROUP BY pattern
+),
+ranked AS (
+  SELECT p.*, ROW_NUMBER() OVER (PARTITION BY family ORDER BY keys DESC, pattern) AS rn,
+         FIRST_VALUE(pattern) OVER (PARTITION BY family ORDER BY keys DESC, pattern) AS main,
+         FIRST_VALUE(keys) OVER (PARTITION BY family ORDER BY keys DESC, pattern) AS main_keys
+  FROM p
+)
+SELECT pattern,
+       keys,
+       memory,
+       memory AS savings,
+       printf('same family as %s (%d keys)', main, main_keys) AS detail,
+       example
+FROM ranked
+WHERE rn > 1
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
+WITH p AS (
   SELECT pattern, COUNT(*) AS keys, SUM(memory) AS memory, MIN(key) AS example,
          replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
            ':' || lower(pattern) || ':',

@@ -9,6 +9,18 @@
 -- One row per database other than 0 that holds keys.
 -- @affected
 SELECT 'db ' || db AS pattern,
+       SUM(keys) AS keys,
+       SUM(memory) AS memory,
+       0 AS savings,
+       printf('%d databases hold keys', (SELECT COUNT(DISTINCT db) FROM key_groups WHERE snapshot_id = :snapshot)) AS detail,
+       MIN(key_min) AS example
+FROM key_groups
+WHERE snapshot_id = :snapshot AND db <> 0
+GROUP BY db
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
+SELECT 'db ' || db AS pattern,
        COUNT(*) AS keys,
        SUM(memory) AS memory,
        0 AS savings,

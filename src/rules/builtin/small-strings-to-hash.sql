@@ -12,6 +12,21 @@
 -- bytes of listpack entry headers) * 1.25 for allocator rounding, + 2 bytes share of the hash's own overhead.
 -- @affected
 SELECT pattern,
+       SUM(keys) AS keys,
+       SUM(memory) AS memory,
+       CAST(SUM(as_hash_savings) AS INTEGER) AS savings,
+       printf('%d small strings averaging %d bytes of memory each; about %d bytes each as hash fields',
+              SUM(keys), CAST(SUM(memory) * 1.0 / SUM(keys) AS INTEGER),
+              CAST(((SUM(key_bytes) + SUM(length_sum) + 8 * SUM(keys)) * 1.25 + 2 * SUM(keys)) / SUM(keys) AS INTEGER)) AS detail,
+       MIN(key_min) AS example
+FROM key_groups
+WHERE snapshot_id = :snapshot AND type = 'string' AND ttl_class = 0 AND short_string = 1 AND pattern IS NOT NULL
+GROUP BY pattern
+HAVING SUM(keys) >= 1000
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
+SELECT pattern,
        COUNT(*) AS keys,
        SUM(memory) AS memory,
        CAST(SUM(MAX(0, memory - ((length(key) + length + 8) * 1.25 + 2))) AS INTEGER) AS savings,

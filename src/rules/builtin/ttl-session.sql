@@ -10,6 +10,58 @@
 -- The savings is an upper bound: it assumes every one of these keys would have expired by now.
 -- @affected
 WITH temporary AS (
+  SELECT pattern FROM key_groups
+  WHERE snapshot_id = :snapshot AND pattern IS NOT NULL
+  GROUP BY pattern
+  HAVING (   lower(pattern) LIKE '%sess%'
+              OR lower(pattern) LIKE '%token%'
+              OR lower(pattern) LIKE '%otp%'
+              OR lower(pattern) LIKE '%nonce%'
+              OR lower(pattern) LIKE '%csrf%'
+              OR lower(pattern) LIKE '%captcha%'
+              OR lower(pattern) LIKE '%cache%'
+              OR lower(pattern) LIKE '%tmp%'
+              OR lower(pattern) LIKE '%temp:%'
+              OR lower(pattern) LIKE '%ratelimit%'
+              OR lower(pattern) LIKE '%rate_limit%'
+              OR lower(pattern) LIKE '%throttle%'
+              OR lower(pattern) LIKE 'lock:%'
+              OR lower(pattern) LIKE '%:lock%')
+)
+SELECT COALESCE(pattern, '(no pattern)') AS pattern,
+       SUM(keys) AS keys,
+       SUM(memory) AS memory,
+       SUM(memory) AS savings,
+       printf('%d keys without TTL; savings assumes all of them would have expired (upper bound)', SUM(keys)) AS detail,
+       MIN(example) AS example
+FROM (
+  SELECT pattern, keys, memory, key_min AS example
+  FROM key_groups
+  WHERE snapshot_id = :snapshot AND ttl_class = 0 AND pattern IN (SELECT pattern FROM temporary)
+  UNION ALL
+  SELECT pattern, 1, memory, key
+  FROM keys
+  WHERE snapshot_id = :snapshot AND pattern IS NULL AND expires_at IS NULL
+    AND (   lower(COALESCE(key_text, '')) LIKE '%sess%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%token%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%otp%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%nonce%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%csrf%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%captcha%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%cache%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%tmp%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%temp:%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%ratelimit%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%rate_limit%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%throttle%'
+                                     OR lower(COALESCE(key_text, '')) LIKE 'lock:%'
+                                     OR lower(COALESCE(key_text, '')) LIKE '%:lock%')
+)
+GROUP BY pattern
+
+-- @scan
+-- The same result from every key: what `plan --rule` lists keys from, and what the tests hold @affected to.
+WITH temporary AS (
   SELECT pattern FROM keys
   WHERE snapshot_id = :snapshot AND pattern IS NOT NULL
   GROUP BY pattern

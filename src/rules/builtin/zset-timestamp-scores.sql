@@ -17,7 +17,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
               datetime(MIN(score_min) / (CASE WHEN MIN(score_min) >= 1e14 THEN 1e6 WHEN MIN(score_min) >= 1e11 THEN 1e3 ELSE 1 END), 'unixepoch'),
               datetime(MAX(score_max) / (CASE WHEN MAX(score_max) >= 1e14 THEN 1e6 WHEN MAX(score_max) >= 1e11 THEN 1e3 ELSE 1 END), 'unixepoch')) AS detail,
        MIN(key) AS example
-FROM keys
+FROM notable_keys
 WHERE snapshot_id = :snapshot AND type = 'zset' AND length >= 10
   AND (   (score_min >= 946684800 AND score_max < 4102444800)
        OR (score_min >= 946684800000 AND score_max < 4102444800000)
