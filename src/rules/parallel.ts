@@ -1,6 +1,7 @@
 /**
- * Running a snapshot's rules on two threads: each rule reads the whole snapshot, so on millions of keys the
- * rules are the slow part of `recommend` and `report`, and they are independent read-only queries. The results
+ * Running a snapshot's rules on two threads: a rule may read every key of the snapshot (a user's rule over keys;
+ * the built-in ones read the index-time summaries and take milliseconds), so on millions of keys the rules can be
+ * the slow part of `recommend` and `report`, and they are independent read-only queries. The results
  * are the same as runRules' (tested), in the same order.
  */
 import { availableParallelism } from 'node:os';

@@ -9,59 +9,7 @@
 import type { Db, SnapshotRow } from '../../src/rules/snapshot.js';
 import type { RuleResults } from '../../src/rules/engine.js';
 import { escapeBytes } from '../../src/report/text-escape.js';
-
-export interface Bucket {
-  readonly label: string;
-  readonly keys: number;
-  readonly memory: number;
-}
-
-export interface PatternRow {
-  readonly pattern: string;
-  readonly keys: number;
-  readonly memory: number;
-  /** Share of the family's keys that have a TTL, 0..1. */
-  readonly ttlShare: number;
-  readonly types: string;
-  /** Memory and keys of the family by type, largest first. */
-  readonly byType: Array<{ type: string; keys: number; memory: number }>;
-}
-
-export interface TopKey {
-  readonly db: number;
-  /** The key for display (binary bytes escaped as \xNN). */
-  readonly key: string;
-  readonly type: string;
-  readonly encoding: string;
-  readonly length: number;
-  readonly memory: number;
-  /** Seconds from the dump's ctime to the key's expiry (negative: already expired), or null without TTL. */
-  readonly ttlS: number | null;
-  readonly pattern: string | null;
-}
-
-export interface ReportData {
-  readonly snapshot: SnapshotRow & { readonly ctimeIso: string | null };
-  readonly totals: { readonly keys: number; readonly memory: number; readonly rdbBytes: number; readonly withTtl: number };
-  readonly byDb: Array<{ db: number; keys: number; memory: number; withTtl: number }>;
-  readonly byType: Array<{ type: string; keys: number; memory: number }>;
-  readonly byEncoding: Array<{ type: string; encoding: string; keys: number; memory: number }>;
-  /** Families by memory, largest first (all of them; renderers show the top). */
-  readonly patterns: PatternRow[];
-  /** Memory by time left to expiry, relative to the dump's ctime. */
-  readonly ttl: Bucket[];
-  /** Keys by estimated memory. */
-  readonly memoryHistogram: Bucket[];
-  /** Collections (not strings) by element count. */
-  readonly lengthHistogram: Bucket[];
-  readonly topKeys: TopKey[];
-  readonly recommendations: RuleResults | null;
-}
-
-export interface SummaryOptions {
-  readonly topKeys?: number;
-  readonly patterns?: number;
-}
+import type { Bucket, PatternRow, ReportData, SummaryOptions, TopKey } from '../../src/report/summary.js';
 
 const TTL_BUCKETS = ['no expiry', 'already expired', '< 1 h', '1-24 h', '1-7 d', '> 7 d'];
 
