@@ -73,7 +73,7 @@ export class InventoryWriter {
     this.insertMany = db.transaction((id: number, b: PackedBatch) => {
       let last = 0;
       let filled = 0;
-      // Rows get consecutive rowids within the transaction (this connection is the only writer): row i is base + i.
+      // Rows get consecutive rowids within the transaction (this connection is the only writer): row i is first + i.
       const first = ((this.maxRowid.get() as number | null) ?? 0) + 1;
       const summary = this.summaries.get(id) ?? null;
       let row = first;
