@@ -22,6 +22,11 @@ export type KeyRow = [
   valueFormat: string | null, scoreMin: number | null, scoreMax: number | null,
 ];
 
+/** An aux field's value read as an integer (ctime, used-mem), or null when it is not one. */
+export function auxInteger(text: string): number | null {
+  return /^-?\d+$/.test(text) ? Number(text) : null;
+}
+
 /** How many hashes of a family carry a field name (see the hash_fields table). */
 export interface HashFieldRow {
   pattern: string;

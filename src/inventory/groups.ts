@@ -104,6 +104,8 @@ interface Group {
   expiresMin: number | null;
   expiresMax: number | null;
   asHashSavings: number;
+  /** db, classes and type/encoding packed (see add): with the family, the group's identity. */
+  code: number | string;
 }
 
 /** One entry of the top list: enough to order it (the report reads the rest from keys). */
@@ -131,14 +133,14 @@ export class SnapshotSummary {
   private readonly typeCodes = new Map<string, Map<string, number>>();
   private typeCount = 0;
   private readonly top: TopEntry[] = [];
-  /** The dump's ctime in ms (null: none), fixed by the first row; `finish` checks it against the dump's facts. */
-  nowMs: number | null | undefined = undefined;
+  /** `nowMs`: the dump's ctime in ms (null: none), which the TTL classes are relative to. */
+  constructor(readonly nowMs: number | null) {}
 
   /** Adds a row whose rowid in `keys` is `rowid` (key is a view into the batch: copied when kept). */
   add(r: KeyRow, rowid: number): void {
     const [db, key, , type, encoding, length, memory, rdbBytes, expiresAt, idleS, freq] = r;
     const pattern = r[15];
-    const ttl = ttlClass(expiresAt, this.nowMs ?? null);
+    const ttl = ttlClass(expiresAt, this.nowMs);
     const mem = memoryClass(memory);
     const len = lengthClass(type, length);
     const cold = (idleS !== null && idleS >= COLD_IDLE_S) || (idleS === null && freq === 0) ? 1 : 0;
@@ -162,7 +164,7 @@ export class SnapshotSummary {
         db, type, encoding, pattern, ttl, mem, len, cold, json, short, keys: 1, memory, rdbBytes, keyBytes: key.length,
         lengthSum: length, memoryMax: memory, lengthMax: length, keyMin: Buffer.from(key), firstRow: rowid,
         idleMin: idleS, idleMax: idleS, idleKeys: idleS === null ? 0 : 1, freqKeys: freq === null ? 0 : 1, expiresMin: expiresAt, expiresMax: expiresAt,
-        asHashSavings: hs,
+        asHashSavings: hs, code,
       });
     } else {
       g.keys++;
@@ -205,7 +207,7 @@ export class SnapshotSummary {
     const merged = new Map<string, Group>();
     for (const g of all) {
       const pattern = g.pattern === null ? null : (to.get(g.pattern) ?? g.pattern);
-      const id = `${g.db}\0${g.type}\0${g.encoding}\0${pattern === null ? '\x01' : pattern}\0${g.ttl}\0${g.mem}\0${g.len}\0${g.cold}${g.json}${g.short}`;
+      const id = `${pattern === null ? '\x01' : `=${pattern}`}\0${g.code}`;
       const m = merged.get(id);
       if (m === undefined) {
         merged.set(id, { ...g, pattern });

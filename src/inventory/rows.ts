@@ -6,7 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { deflateRawSync } from 'node:zlib';
 import type { DumpSummary, FunctionLibrary, KeyHeader, KeyRecord, Magic, ModuleAux, RdbHandler, Scalar } from '../decode/model.js';
 import { DbTally } from '../decode/db-tally.js';
-import type { DumpFacts, FunctionRow, ModuleRow } from './batch.js';
+import { auxInteger, type DumpFacts, type FunctionRow, type ModuleRow } from './batch.js';
 import type { KeyMemory, KeyPatterns } from './integrations.js';
 import { BatchPacker, type PackedBatch } from './pack.js';
 import { FieldNames, looksLikeJson } from './signals.js';
@@ -80,8 +80,8 @@ export class RowBuilder implements RdbHandler {
   aux(name: string, value: Uint8Array): void {
     this.auxFields.push([name, value.slice()]);
     if (name === 'ctime') {
-      const t = textDecoder.decode(value);
-      this.ctime = /^-?\d+$/.test(t) ? Number(t) * 1000 : null; // as the writer reads snapshots.ctime
+      const s = auxInteger(textDecoder.decode(value)); // as the writer reads snapshots.ctime
+      this.ctime = s === null ? null : s * 1000;
     }
   }
 

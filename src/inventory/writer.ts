@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import type Database from 'better-sqlite3';
 import type { Db } from './db.js';
-import { KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
+import { auxInteger, KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
 import { forEachRow, packRows, type PackedBatch } from './pack.js';
 import { GROUP_COLUMNS, GROUP_SQL, groupValues, SnapshotSummary, TOP_SQL } from './groups.js';
 
@@ -48,7 +48,7 @@ function auxText(aux: Array<[string, Uint8Array]>, name: string): string | null 
 
 function auxInt(aux: Array<[string, Uint8Array]>, name: string): number | null {
   const t = auxText(aux, name);
-  return t !== null && /^-?\d+$/.test(t) ? Number(t) : null;
+  return t === null ? null : auxInteger(t);
 }
 
 export class InventoryWriter {
@@ -145,9 +145,7 @@ export class InventoryWriter {
    */
   insertBatch(id: number, b: PackedBatch, ctimeMs: number | null = null): void {
     if (!this.summaries.has(id)) {
-      const s = new SnapshotSummary();
-      s.nowMs = ctimeMs;
-      this.summaries.set(id, s);
+      this.summaries.set(id, new SnapshotSummary(ctimeMs));
     } else if (this.summaries.get(id)?.nowMs !== ctimeMs) {
       this.summaries.set(id, null);
     }
@@ -163,7 +161,6 @@ export class InventoryWriter {
     const db = this.db;
     db.transaction(() => {
       this.applyFolds(id, f.patternFolds);
-      this.writeSummary(id, f, auxInt(f.aux, 'ctime'));
       const insDb = db.prepare('INSERT INTO dbs (snapshot_id, db, keys, expires, memory, resize_keys, resize_expires) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const s of f.dbs) insDb.run(id, s.db, s.keys, s.expires, s.memory, s.resizeKeys, s.resizeExpires);
       const insMod = db.prepare('INSERT INTO modules (snapshot_id, name, version, kind, keys, bytes) VALUES (?, ?, ?, ?, ?, ?)');
@@ -186,6 +183,7 @@ export class InventoryWriter {
         .run(f.magic, f.rdbVersion, writer, auxInt(f.aux, 'ctime'), auxInt(f.aux, 'used-mem'), auxText(f.aux, 'repl-id'),
           auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
           f.memoryVerified === null ? null : Number(f.memoryVerified), f.memoryAllocator, id);
+      this.writeSummary(id, f, auxInt(f.aux, 'ctime')); // after the row: GROUP_SQL reads its ctime
     })();
     this.ranges.delete(id);
     this.summaries.delete(id);
@@ -199,7 +197,6 @@ export class InventoryWriter {
     const db = this.db;
     const s = this.summaries.get(id);
     if (!s || s.nowMs !== (ctime === null ? null : ctime * 1000)) {
-      db.prepare('UPDATE snapshots SET ctime = ? WHERE id = ?').run(ctime, id); // GROUP_SQL reads it
       summarizeInSql(db, id);
       return;
     }
