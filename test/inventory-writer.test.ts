@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { DumpFacts, KeyRow } from '../src/inventory/batch.js';
-import { closeAfterWrite, createIndexes, dropIndexesForBulkLoad, openForWrite } from '../src/inventory/db.js';
+import { analyzeAfterLoad, closeAfterWrite, openForWrite, schemaSql } from '../src/inventory/db.js';
 import { InventoryWriter, auxJson } from '../src/inventory/writer.js';
 import { keySlot } from '../src/inventory/slot.js';
 
@@ -68,7 +68,7 @@ test('pattern foldings apply to the snapshot they belong to, only', () => withDi
   const q = (id: number): unknown[] => db.prepare('SELECT pattern FROM keys WHERE snapshot_id = ? ORDER BY rowid').pluck().all(id);
   assert.deepEqual(q(a), ['u:{n}', 'v', 'u:{n}']);
   assert.deepEqual(q(b), ['u:1']);
-  createIndexes(db, true);
+  analyzeAfterLoad(db);
   closeAfterWrite(db);
 }));
 
@@ -100,22 +100,49 @@ test('a file that is not an inventory is refused with one line', () => withDir((
   assert.throws(() => openForWrite(other), { name: 'UserError', message: /not an rdbscope inventory/ });
 }));
 
-test('the key index is kept for a load that is small next to the table, rebuilt after a big one', () => withDir((dir) => {
+test('key_text is computed from the key bytes, not stored: the same text, NULL for bytes that are not UTF-8', () => withDir((dir) => {
   const db = openForWrite(join(dir, 'inv.sqlite'));
   const w = new InventoryWriter(db);
-  // 3,300 keys from a 330,000-byte file: 100 bytes a key
-  const id = w.begin({ label: 'a', source: 'a.rdb', fileSize: 330_000, sha256: 'a' }, null);
-  w.insertRows(id, Array.from({ length: 3300 }, (_, i) => row(Buffer.from(`k:${i}`), 'k:{n}', 1)));
-  w.finish(id, facts(3300));
-  createIndexes(db, true);
-  const hasKeyIndex = (): boolean => db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys_by_bytes'").get() !== undefined;
-  assert.ok(hasKeyIndex());
-  dropIndexesForBulkLoad(db, 100 * 100); // about 100 new keys: 3,300 rows is over 32 times that
-  assert.ok(hasKeyIndex(), 'kept for a small load');
-  dropIndexesForBulkLoad(db, 100 * 200); // about 200 new keys: under 32 times
-  assert.ok(!hasKeyIndex(), 'dropped before a big load');
-  assert.ok(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys_by_snapshot'").get(), 'the snapshot index stays');
-  createIndexes(db, true);
-  assert.ok(hasKeyIndex(), 'rebuilt');
+  const id = w.begin({ label: 'a', source: 'a.rdb', fileSize: 1, sha256: 'a' }, null);
+  const text = ['user:1', 'caf\u00e9:\u{1f600}', 'nul\u0000in'];
+  // r[2] says whether the key is UTF-8 (the decoding side checks it); the writer keeps only that flag
+  const rows = text.map((t) => row(Buffer.from(t), null, 1)).map((r) => ((r[2] = 'x'), r));
+  w.insertRows(id, [...rows, row(Uint8Array.from([0xc3, 0x28]), null, 1)]);
+  w.finish(id, facts(4));
+  const got = db.prepare('SELECT key_text, key_utf8 FROM keys ORDER BY rowid').raw().all();
+  assert.deepEqual(got, [...text.map((t) => [t, 1]), [null, 0]]);
+  const stored = db.prepare("SELECT name, hidden FROM pragma_table_xinfo('keys') WHERE name = 'key_text'").get() as { hidden: number };
+  assert.equal(stored.hidden, 2, 'a virtual generated column');
+  closeAfterWrite(db);
+}));
+
+test('an inventory made before: its key index is retired, top_keys gets rowids, new rows store key_text', () => withDir((dir) => {
+  const path = join(dir, 'old.sqlite');
+  // The schema as it was: key_text stored, no key_utf8, top_keys without row, and the index on key bytes.
+  const old = schemaSql()
+    .replace(/key_text\s+TEXT GENERATED[^\n]*\n[^\n]*\n/, 'key_text TEXT,\n')
+    .replace(/,([^\n]*)\n\s*key_utf8[^\n]*\n/, '$1\n')
+    .replace(/,\s*row\s+INTEGER,[^\n]*\n/, ',\n');
+  assert.doesNotMatch(old, /key_utf8|GENERATED|\brow\s+INTEGER/);
+  const o = new Database(path);
+  o.exec(old);
+  o.exec("INSERT INTO meta VALUES ('schema_version', '1')");
+  o.exec("INSERT INTO snapshots (id, source, started_at, status, summarized) VALUES (1, 'a.rdb', 'now', 'complete', 1)");
+  o.exec(`INSERT INTO keys (snapshot_id, db, key, key_text, type, encoding, length, memory, rdb_bytes, slot, largest_element)
+          VALUES (1, 0, CAST('small' AS BLOB), 'small', 'string', 'raw', 1, 10, 1, 0, 1),
+                 (1, 0, CAST('big' AS BLOB), 'big', 'string', 'raw', 1, 99, 1, 0, 1)`);
+  o.exec(`INSERT INTO top_keys VALUES (1, 1, 0, CAST('big' AS BLOB), 99), (1, 2, 0, CAST('small' AS BLOB), 10)`);
+  o.exec('CREATE INDEX keys_by_bytes ON keys(key, snapshot_id)');
+  o.close();
+
+  const db = openForWrite(path);
+  assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'keys_by_bytes'").get(), undefined, 'retired');
+  assert.deepEqual(db.prepare('SELECT rank, row FROM top_keys ORDER BY rank').raw().all(), [[1, 2], [2, 1]]);
+  const w = new InventoryWriter(db);
+  const id = w.begin({ label: 'b', source: 'b.rdb', fileSize: 1, sha256: 'b' }, null);
+  w.insertRows(id, [row(Buffer.from('new:1'), null, 5)].map((r) => ((r[2] = 'x'), r)));
+  w.finish(id, facts(1));
+  assert.equal(db.prepare('SELECT key_text FROM keys WHERE snapshot_id = ?').pluck().get(id), 'new:1');
+  assert.deepEqual(db.prepare('SELECT row FROM top_keys WHERE snapshot_id = ?').pluck().all(id), [3]);
   closeAfterWrite(db);
 }));

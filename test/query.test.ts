@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { KeyRow } from '../src/inventory/batch.js';
-import { closeAfterWrite, createIndexes, openForWrite } from '../src/inventory/db.js';
+import { analyzeAfterLoad, closeAfterWrite, openForWrite } from '../src/inventory/db.js';
 import { escapeBytes, type Format } from '../src/inventory/format.js';
 import { parseParams, runQuery } from '../src/inventory/query.js';
 import { keySlot } from '../src/inventory/slot.js';
@@ -31,7 +31,7 @@ before(() => {
     magic: 'REDIS', rdbVersion: 11, aux: [], dbs: [], modules: [], functions: [], keyCount: 3, memoryTotal: 157,
     memoryModel: null, memoryVerified: null, memoryAllocator: null, checksum: 'ok', patternFolds: [], hashFields: [],
   });
-  createIndexes(db, true);
+  analyzeAfterLoad(db);
   closeAfterWrite(db);
 });
 

@@ -21,7 +21,9 @@ export function schemaObjects(): ObjectInfo[] {
     const objs = db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY rowid").all() as Array<{ name: string; type: string }>;
     return objs.map((o) => ({
       ...o,
-      columns: (db.pragma(`table_info(${o.name})`) as Array<{ name: string; type: string; notnull: number }>)
+      // table_xinfo: with the computed columns (hidden 2 and 3; 1 would be a virtual table's hidden column)
+      columns: (db.pragma(`table_xinfo(${o.name})`) as Array<{ name: string; type: string; notnull: number; hidden: number }>)
+        .filter((c) => c.hidden !== 1)
         .map((c) => ({ name: c.name, type: c.type, notnull: c.notnull === 1 })),
     }));
   } finally {
@@ -39,6 +41,6 @@ export const schemaCommand: CommandModule<object, Args> = {
       .example('$0 schema --format json', 'for programs') as unknown as Argv<Args>,
   handler: (a: Args): void => {
     if (a.format === 'json') process.stdout.write(JSON.stringify(schemaObjects(), null, 2) + '\n');
-    else process.stdout.write(`${schemaSql().trimEnd()}\n\n-- Indexes, built after each load:\n${indexSql()}`);
+    else process.stdout.write(`${schemaSql().trimEnd()}\n\n-- Indexes, made when an inventory is opened for writing:\n${indexSql()}`);
   },
 };

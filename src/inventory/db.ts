@@ -15,18 +15,11 @@ export type Db = Database.Database;
 export const SCHEMA_VERSION = '1';
 
 /**
- * Indexes built after each bulk load: name, then definition. One: by key bytes, for lookups of a key and for
- * diff's join of two snapshots (which without it takes minutes on millions of keys). Its leading column is the
- * key, not the snapshot, on purpose: the questions asked of an inventory (rules, reports) read every key of a
- * snapshot, and an index leading with snapshot_id and another column made the planner read them through it, one
- * random table read per key (measured on 2 M keys: the 20 built-in rules took 70 s that way, 14 s reading the
- * table in order). The snapshot's own rows are found through keys_by_snapshot (schema.sql), which is in table
- * order and is kept up to date during loads.
+ * Indexes that earlier versions built, dropped when an inventory is next written. keys_by_bytes (on key bytes,
+ * for diff) had to be rebuilt over every snapshot's rows after each load, so the eighth snapshot of a file cost
+ * twice the first; the others made rules slower.
  */
-export const KEY_INDEXES: ReadonlyArray<readonly [string, string]> = [['keys_by_bytes', 'keys(key, snapshot_id)']];
-
-/** Indexes that earlier versions built, dropped when an inventory is next written (they made rules slower). */
-const RETIRED_INDEXES = ['keys_by_pattern', 'keys_by_memory', 'keys_by_key'];
+const RETIRED_INDEXES = ['keys_by_bytes', 'keys_by_pattern', 'keys_by_memory', 'keys_by_key'];
 
 let schemaText: string | null = null;
 
@@ -41,10 +34,9 @@ export function schemaSql(): string {
   throw new Error(`schema.sql not found next to ${fileURLToPath(import.meta.url)}`);
 }
 
-/** The CREATE INDEX statements run after a load, as SQL text (for `rdbscope schema`). */
+/** The CREATE INDEX statements run when an inventory is opened for writing, as SQL text (for `rdbscope schema`). */
 export function indexSql(): string {
-  return KEY_INDEXES.map(([n, d]) => `CREATE INDEX IF NOT EXISTS ${n} ON ${d};`).join('\n') + '\n' +
-    'CREATE INDEX IF NOT EXISTS snapshots_by_identity ON snapshots(sha256, file_size);\n';
+  return 'CREATE INDEX IF NOT EXISTS snapshots_by_identity ON snapshots(sha256, file_size);\n';
 }
 
 function sqliteError(path: string, err: unknown): UserError {
@@ -85,6 +77,7 @@ function openFile(file: string, shownAs: string, fresh: boolean): Db {
     addMissingColumns(db);
     db.prepare("INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
     db.exec('CREATE INDEX IF NOT EXISTS snapshots_by_identity ON snapshots(sha256, file_size)');
+    recordTopKeyRows(db);
     for (const name of RETIRED_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
   } catch (err) {
     if (err instanceof UserError) throw err;
@@ -218,6 +211,7 @@ const ADDED_COLUMNS: ReadonlyArray<readonly [string, string, string]> = [
   ['keys', 'score_max', 'REAL'],
   ['snapshots', 'memory_allocator', 'TEXT'],
   ['snapshots', 'summarized', 'INTEGER'],
+  ['top_keys', 'row', 'INTEGER'],
 ];
 
 function addMissingColumns(db: Db): void {
@@ -255,29 +249,32 @@ export function openForRead(path: string): Db {
   }
 }
 
-/**
- * Drops the key index before a load that is big compared with what the table holds (createIndexes rebuilds it).
- * Rebuilding costs a scan and a sort of every row, about 1.1 us a row; keeping it costs a random index insert per
- * new row, about 33 us each once the index outgrows the cache (measured: 2 M keys added to 10 M rows took 86 s
- * with the index kept; rebuilding it over 12 M rows took 14 s). So it is kept only when the table holds over 32
- * times the new keys, estimated from the dump bytes and the bytes per key of the snapshots already in the file
- * (64 when there are none, which errs on the side of rebuilding).
- */
-export function dropIndexesForBulkLoad(db: Db, expectedNewBytes: number): void {
-  const rows = (db.prepare('SELECT max(rowid) FROM keys').pluck().get() as number | null) ?? 0;
-  const prior = db.prepare(`SELECT sum(file_size) AS bytes, sum(key_count) AS keys FROM snapshots
-    WHERE status = 'complete' AND file_size > 0 AND key_count > 0`).get() as { bytes: number | null; keys: number | null };
-  const bytesPerKey = prior.keys ? Math.max(1, prior.bytes! / prior.keys) : 64;
-  if (rows > 32 * (expectedNewBytes / bytesPerKey)) return;
-  for (const [name] of KEY_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
+/** After a load: approximate statistics for the planner (bounded work, whatever the size of the file). */
+export function analyzeAfterLoad(db: Db): void {
+  db.pragma('analysis_limit = 1000');
+  db.exec('ANALYZE');
 }
 
-export function createIndexes(db: Db, analyze: boolean): void {
-  for (const [name, def] of KEY_INDEXES) db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${def}`);
-  if (analyze) {
-    db.pragma('analysis_limit = 1000'); // approximate statistics: enough for the planner, fast on big tables
-    db.exec('ANALYZE');
-  }
+/**
+ * Summaries made before top_keys recorded the rowid of each key: their rows are found once, by key bytes, while
+ * the old key index still exists (it is dropped right after). Without it, the report finds them by key bytes.
+ */
+function recordTopKeyRows(db: Db): void {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'keys_by_bytes'").get() === undefined) return;
+  if (db.prepare('SELECT 1 FROM top_keys WHERE row IS NULL LIMIT 1').get() === undefined) return;
+  db.exec(`UPDATE top_keys SET row = (SELECT k.rowid FROM keys k INDEXED BY keys_by_bytes
+             WHERE k.key = top_keys.key AND k.snapshot_id = top_keys.snapshot_id AND k.db = top_keys.db
+               AND k.memory = top_keys.memory ORDER BY k.rowid LIMIT 1)
+           WHERE row IS NULL`);
+}
+
+/**
+ * Whether keys.key_text is computed from key_utf8 (inventories made since it is), rather than a stored column
+ * that the writer fills (older ones: SQLite cannot turn a column into a computed one in place).
+ */
+export function keyTextComputed(db: Db): boolean {
+  const cols = db.pragma('table_xinfo(keys)') as Array<{ name: string; hidden: number }>;
+  return cols.some((c) => c.name === 'key_text' && c.hidden !== 0);
 }
 
 /** Leaves the file standing alone (no -wal/-shm), so that `sqlite3` and read-only opens see everything. */

@@ -73,9 +73,10 @@ GROUP BY k.db, k.type, k.encoding, k.pattern, tc, mc, lc, cold, json, short`;
 
 /** top_keys of one snapshot in SQL (same order as the index-time list). */
 export const TOP_SQL = `
-INSERT INTO top_keys (snapshot_id, rank, db, key, memory)
-SELECT snapshot_id, ROW_NUMBER() OVER (ORDER BY memory DESC, key, db), db, key, memory
-FROM (SELECT snapshot_id, db, key, memory FROM keys NOT INDEXED WHERE snapshot_id = @s ORDER BY memory DESC, key, db LIMIT ${TOP_KEYS})`;
+INSERT INTO top_keys (snapshot_id, rank, db, key, memory, row)
+SELECT snapshot_id, ROW_NUMBER() OVER (ORDER BY memory DESC, key, db, row), db, key, memory, row
+FROM (SELECT snapshot_id, db, key, memory, rowid AS row FROM keys NOT INDEXED WHERE snapshot_id = @s
+      ORDER BY memory DESC, key, db LIMIT ${TOP_KEYS})`;
 
 interface Group {
   db: number;
@@ -113,6 +114,8 @@ export interface TopEntry {
   db: number;
   key: Buffer;
   memory: number;
+  /** Its rowid in keys. */
+  row: number;
 }
 
 const minN = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
@@ -190,9 +193,9 @@ export class SnapshotSummary {
     if (top.length === TOP_KEYS) {
       const last = top[top.length - 1]!;
       if (memory < last.memory) return; // most rows: no allocation, no comparison of bytes
-      if (!before({ db, key: key as Buffer, memory }, last)) return;
+      if (!before({ db, key: key as Buffer, memory, row: rowid }, last)) return;
     }
-    const e: TopEntry = { db, key: Buffer.from(key), memory };
+    const e: TopEntry = { db, key: Buffer.from(key), memory, row: rowid };
     let i = top.length;
     while (i > 0 && before(e, top[i - 1]!)) i--;
     top.splice(i, 0, e);

@@ -115,8 +115,11 @@ export function transferList(b: PackedBatch): ArrayBuffer[] {
   return [b.nums.buffer, b.keys.buffer, b.keyEnds.buffer, b.utf8.buffer, b.codes.buffer] as ArrayBuffer[];
 }
 
-/** Calls `fn` with each row rebuilt (the row array is reused between calls; key is a view into the batch). */
-export function forEachRow(b: PackedBatch, fn: (row: KeyRow) => void): void {
+/**
+ * Calls `fn` with each row rebuilt (the row array is reused between calls; key is a view into the batch).
+ * `flagOnly`: key_text is '' for a UTF-8 key instead of the decoded text (for a writer that stores only the flag).
+ */
+export function forEachRow(b: PackedBatch, flagOnly: boolean, fn: (row: KeyRow) => void): void {
   const row = new Array(21) as unknown as KeyRow;
   const keyBuf = Buffer.from(b.keys.buffer, b.keys.byteOffset, b.keys.byteLength);
   let start = 0;
@@ -127,7 +130,7 @@ export function forEachRow(b: PackedBatch, fn: (row: KeyRow) => void): void {
     }
     const end = b.keyEnds[i]!;
     row[1] = keyBuf.subarray(start, end);
-    row[2] = b.utf8[i] ? keyBuf.toString('utf8', start, end) : null;
+    row[2] = b.utf8[i] ? (flagOnly ? '' : keyBuf.toString('utf8', start, end)) : null;
     start = end;
     for (let c = 0; c < STR.length; c++) {
       const code = b.codes[i * STR.length + c]!;

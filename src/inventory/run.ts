@@ -10,7 +10,7 @@ import { startWorker } from '../worker-start.js';
 import {
   DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
-import { createIndexes, dropIndexesForBulkLoad, openForLoad, type Db, type LoadTarget } from './db.js';
+import { analyzeAfterLoad, openForLoad, type Db, type LoadTarget } from './db.js';
 import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
@@ -82,11 +82,10 @@ class Indexer {
   private readonly claimed = new Set<string>();
   private keysWritten = 0;
   private batchesWritten = 0;
-  private indexesDropped = false;
   private readonly killAfter = Number(process.env.RDBSCOPE_TEST_KILL_AFTER_BATCHES ?? 0);
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly opts: IndexOptions,
     paths: string[],
   ) {
@@ -177,8 +176,6 @@ class Indexer {
         if (claim !== null) this.claimed.add(claim);
         const identity = { label, source: job.path, fileSize: size, sha256 };
         this.writer.removeStale(identity);
-        if (!this.indexesDropped) dropIndexesForBulkLoad(this.db, this.jobs.reduce((s, j) => s + (j.size ?? 0), 0));
-        this.indexesDropped = true;
         id = this.writer.begin(identity, this.opts.memoryModel);
         this.loading.add(id);
         decide(DECISION_GO);
@@ -302,8 +299,7 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
   try {
     const results = await ix.runAll();
     progress.stop();
-    if (!opts.quiet) progress.note('building indexes...');
-    createIndexes(db, results.some((r) => r.status === 'complete'));
+    if (results.some((r) => r.status === 'complete')) analyzeAfterLoad(db);
     ok = true;
     return results;
   } finally {

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS keys (
   snapshot_id         INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
   db                  INTEGER NOT NULL,
   key                 BLOB NOT NULL,    -- the exact key bytes
-  key_text            TEXT,             -- the key as text when it is valid UTF-8, else NULL
+  key_text            TEXT GENERATED ALWAYS AS (CASE WHEN key_utf8 THEN CAST(key AS TEXT) END) VIRTUAL,
+                                        -- the key as text when it is valid UTF-8, else NULL (computed, not stored)
   type                TEXT NOT NULL,    -- string list set zset hash stream module
   encoding            TEXT NOT NULL,    -- int embstr raw listpack ziplist zipmap quicklist linkedlist intset hashtable skiplist stream <module>
   length              INTEGER NOT NULL, -- STRLEN or element count
@@ -55,12 +56,14 @@ CREATE TABLE IF NOT EXISTS keys (
   module              TEXT,             -- module type name for module values
   value_format        TEXT,             -- 'json' for strings whose value (or its first 4 KiB) is JSON, else NULL
   score_min           REAL,             -- zsets: lowest score
-  score_max           REAL              -- zsets: highest score
+  score_max           REAL,             -- zsets: highest score
+  key_utf8            INTEGER NOT NULL DEFAULT 0 -- 1 when the key bytes are valid UTF-8 (then key_text is set)
 );
 
 -- The rows of a snapshot, in the order they were loaded: a query about one snapshot reads its rows only, in
 -- table order, however many snapshots the inventory holds. Kept up to date during loads (each load appends to its
--- end); the other index, on key bytes, is built after each load (`rdbscope schema` lists it).
+-- end, so a load costs the same however many snapshots the file holds). There is no index on key bytes: one
+-- would have to be rebuilt over every snapshot's rows after each load (diff joins two snapshots by sorting them).
 CREATE INDEX IF NOT EXISTS keys_by_snapshot ON keys(snapshot_id);
 
 -- The keys the row-level built-in rules look at (collections of over 1,000 elements, strings of over 1,000 bytes,
@@ -111,6 +114,7 @@ CREATE TABLE IF NOT EXISTS top_keys (
   db          INTEGER NOT NULL,
   key         BLOB NOT NULL,
   memory      INTEGER NOT NULL,
+  row         INTEGER,                  -- its rowid in keys (NULL in summaries made before rdbscope recorded it)
   PRIMARY KEY (snapshot_id, rank)
 );
 

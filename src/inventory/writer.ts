@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type Database from 'better-sqlite3';
-import type { Db } from './db.js';
+import { keyTextComputed, type Db } from './db.js';
 import { auxInteger, KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
 import { forEachRow, packRows, type PackedBatch } from './pack.js';
 import { GROUP_COLUMNS, GROUP_SQL, groupValues, SnapshotSummary, TOP_SQL } from './groups.js';
@@ -61,7 +61,9 @@ export class InventoryWriter {
   private readonly insertMany: (id: number, b: PackedBatch) => void;
 
   constructor(private readonly db: Db) {
-    const cols = ['snapshot_id', ...KEY_COLUMNS];
+    // key_text is computed from key_utf8 in inventories made since it is; older ones store the text.
+    const computed = keyTextComputed(db);
+    const cols = ['snapshot_id', ...KEY_COLUMNS.map((c) => (c === 'key_text' && computed ? 'key_utf8' : c))];
     const tuple = `(${cols.map(() => '?').join(', ')})`;
     const head = `INSERT INTO keys (${cols.join(', ')}) VALUES `;
     this.insertKey = db.prepare(head + tuple);
@@ -77,11 +79,12 @@ export class InventoryWriter {
       const first = ((this.maxRowid.get() as number | null) ?? 0) + 1;
       const summary = this.summaries.get(id) ?? null;
       let row = first;
-      forEachRow(b, (r) => {
+      forEachRow(b, computed, (r) => {
         summary?.add(r, row++);
         const base = filled * width;
         params[base] = id;
         for (let c = 0; c < r.length; c++) params[base + 1 + c] = r[c];
+        if (computed) params[base + 3] = r[2] === null ? 0 : 1;
         if (++filled === CHUNK_ROWS) {
           last = Number(this.insertChunk.run(params).lastInsertRowid);
           filled = 0;
@@ -202,8 +205,8 @@ export class InventoryWriter {
     }
     const ins = db.prepare(`INSERT INTO key_groups (${GROUP_COLUMNS.join(', ')}) VALUES (${GROUP_COLUMNS.map(() => '?').join(', ')})`);
     for (const g of s.rows(f.patternFolds)) ins.run(groupValues(id, g));
-    const top = db.prepare('INSERT INTO top_keys (snapshot_id, rank, db, key, memory) VALUES (?, ?, ?, ?, ?)');
-    s.topKeys().forEach((t, i) => top.run(id, i + 1, t.db, t.key, t.memory));
+    const top = db.prepare('INSERT INTO top_keys (snapshot_id, rank, db, key, memory, row) VALUES (?, ?, ?, ?, ?, ?)');
+    s.topKeys().forEach((t, i) => top.run(id, i + 1, t.db, t.key, t.memory, t.row));
   }
 
   /** Marks a snapshot failed with a one-line error (its rows stay, invisible to the views). */

@@ -7,7 +7,7 @@ import type { Db } from '../inventory/db.js';
 import { makeSink, type Cell, type Format } from '../inventory/format.js';
 import { fmtBytes, fmtInt, table } from './text-escape.js';
 import {
-  familySql, monthlyGrowth, monthsBetween, NO_PATTERN, patternStats, snapshotName, type SnapshotInfo,
+  familySql, monthlyGrowth, monthsBetween, NO_PATTERN, snapshotName, type SnapshotInfo,
 } from './history-load.js';
 
 export interface PatternDiff {
@@ -44,17 +44,43 @@ function emptyDiff(pattern: string): PatternDiff {
   };
 }
 
-interface Side { pattern: string; n: number; mem: number }
-
-/** Keys of snapshot `a` with no key of the same (db, key) in snapshot `b`, per pattern of `a`. */
-function unmatched(db: Db, a: number, b: number): Side[] {
-  return db
-    .prepare(`SELECT ${familySql('x')} AS pattern, COUNT(*) AS n, COALESCE(SUM(x.memory), 0) AS mem
-              FROM keys x WHERE x.snapshot_id = ? AND NOT EXISTS
-                (SELECT 1 FROM keys y WHERE y.snapshot_id = ? AND y.key = x.key AND y.db = x.db)
-              GROUP BY 1`)
-    .all(NO_PATTERN, a, b) as Side[];
+/** Per pair of families (in `from`, in `to`; null: absent there), what the keys of that pair add up to. */
+interface PairRow {
+  fp: string | null;
+  tp: string | null;
+  nf: number;
+  nt: number;
+  fm: number;
+  tm: number;
+  newKeys: number;
+  newMemory: number;
+  goneKeys: number;
+  goneMemory: number;
+  ttlAdded: number;
+  ttlRemoved: number;
 }
+
+/**
+ * Both snapshots' keys in one pass, grouped by (db, key): the rows of both are read in table order and sorted by
+ * key once, so the cost is that of the two snapshots whatever else the inventory holds, and no index on key bytes
+ * is needed. A key held twice by one dump counts twice, and its TTL changes count per pair of rows, as a join
+ * would count them.
+ */
+const PAIRS_SQL = `
+SELECT fp, tp, SUM(nf) AS nf, SUM(nt) AS nt, SUM(fm) AS fm, SUM(tm) AS tm,
+       SUM(CASE WHEN nf = 0 THEN nt ELSE 0 END) AS newKeys, SUM(CASE WHEN nf = 0 THEN tm ELSE 0 END) AS newMemory,
+       SUM(CASE WHEN nt = 0 THEN nf ELSE 0 END) AS goneKeys, SUM(CASE WHEN nt = 0 THEN fm ELSE 0 END) AS goneMemory,
+       SUM(f_no_ttl * t_ttl) AS ttlAdded, SUM(f_ttl * t_no_ttl) AS ttlRemoved
+FROM (
+  SELECT MAX(CASE WHEN s = @from THEN fam END) AS fp, MAX(CASE WHEN s = @to THEN fam END) AS tp,
+         SUM(s = @from) AS nf, SUM(s = @to) AS nt,
+         SUM(CASE WHEN s = @from THEN memory ELSE 0 END) AS fm, SUM(CASE WHEN s = @to THEN memory ELSE 0 END) AS tm,
+         SUM(s = @from AND ttl = 0) AS f_no_ttl, SUM(s = @from AND ttl = 1) AS f_ttl,
+         SUM(s = @to AND ttl = 0) AS t_no_ttl, SUM(s = @to AND ttl = 1) AS t_ttl
+  FROM (SELECT k.snapshot_id AS s, k.db, k.key, k.memory, k.expires_at IS NOT NULL AS ttl, FAMILY AS fam
+        FROM keys k WHERE k.snapshot_id IN (@from, @to))
+  GROUP BY db, key)
+GROUP BY fp, tp`;
 
 /** Compares snapshot `from` with snapshot `to`. */
 export function computeDiff(db: Db, from: SnapshotInfo, to: SnapshotInfo): DiffResult {
@@ -64,19 +90,26 @@ export function computeDiff(db: Db, from: SnapshotInfo, to: SnapshotInfo): DiffR
     if (!d) rows.set(p, (d = emptyDiff(p)));
     return d;
   };
-  for (const s of patternStats(db, from)) Object.assign(get(s.pattern), { keysBefore: s.keys, memoryBefore: s.memory });
-  for (const s of patternStats(db, to)) Object.assign(get(s.pattern), { keysAfter: s.keys, memoryAfter: s.memory });
-  for (const s of unmatched(db, to.id, from.id)) Object.assign(get(s.pattern), { newKeys: s.n, newMemory: s.mem });
-  for (const s of unmatched(db, from.id, to.id)) Object.assign(get(s.pattern), { goneKeys: s.n, goneMemory: s.mem });
-  const ttl = db
-    .prepare(`SELECT ${familySql('b')} AS pattern,
-                     SUM(a.expires_at IS NULL AND b.expires_at IS NOT NULL) AS added,
-                     SUM(a.expires_at IS NOT NULL AND b.expires_at IS NULL) AS removed
-              FROM keys b JOIN keys a ON a.snapshot_id = ? AND a.key = b.key AND a.db = b.db
-              WHERE b.snapshot_id = ? AND ((a.expires_at IS NULL) <> (b.expires_at IS NULL))
-              GROUP BY 1`)
-    .all(NO_PATTERN, from.id, to.id) as Array<{ pattern: string; added: number; removed: number }>;
-  for (const t of ttl) Object.assign(get(t.pattern), { ttlAdded: t.added, ttlRemoved: t.removed });
+  const sql = PAIRS_SQL.replace('FAMILY', familySql('k').replace('?', '@none'));
+  const pairs = db.prepare(sql).all({ from: from.id, to: to.id, none: NO_PATTERN }) as PairRow[];
+  for (const p of pairs) {
+    if (p.fp !== null) {
+      const d = get(p.fp);
+      d.keysBefore += p.nf;
+      d.memoryBefore += p.fm;
+      d.goneKeys += p.goneKeys;
+      d.goneMemory += p.goneMemory;
+    }
+    if (p.tp !== null) {
+      const d = get(p.tp);
+      d.keysAfter += p.nt;
+      d.memoryAfter += p.tm;
+      d.newKeys += p.newKeys;
+      d.newMemory += p.newMemory;
+      d.ttlAdded += p.ttlAdded;
+      d.ttlRemoved += p.ttlRemoved;
+    }
+  }
 
   const months = monthsBetween(from, to);
   const total = emptyDiff('(total)');

@@ -185,7 +185,14 @@ interface TopRow {
 function topKeyRows(db: Db, id: number, n: number): TopRow[] {
   const cols = 'k.db, k.key, k.type, k.encoding, k.length, k.memory, k.expires_at, k.pattern';
   if (n <= TOP_KEYS) {
-    // Every row of the keys ranked 1..n (a dump may hold a key twice), ranked again: the first n are those ranks.
+    const hasRow = (db.pragma('table_info(top_keys)') as Array<{ name: string }>).some((c) => c.name === 'row');
+    const byRow = hasRow && db.prepare('SELECT 1 FROM top_keys WHERE snapshot_id = ? AND row IS NULL LIMIT 1').get(id) === undefined;
+    if (byRow) {
+      return db.prepare(`SELECT ${cols} FROM top_keys t JOIN keys k ON k.rowid = t.row
+        WHERE t.snapshot_id = @id AND t.rank <= @n ORDER BY t.rank`).all({ id, n }) as TopRow[];
+    }
+    // Summaries made before top_keys held rowids: every row of the keys ranked 1..n (a dump may hold a key twice),
+    // ranked again: the first n are those ranks.
     return db.prepare(`SELECT ${cols}
       FROM (SELECT DISTINCT db, key FROM top_keys WHERE snapshot_id = @id AND rank <= @n) t
       JOIN keys k ON k.key = t.key AND k.snapshot_id = @id AND k.db = t.db

@@ -47,16 +47,16 @@ export function addSnapshot(db: Database.Database, init: SnapshotInit, keys: Key
     init.rdb_version ?? 11, init.writer === undefined ? 'redis 7.2.4' : init.writer,
     init.ctime === undefined ? 1_700_000_000 : init.ctime, new Date().toISOString());
   const id = Number(info.lastInsertRowid);
-  const ins = db.prepare(`INSERT INTO keys (snapshot_id, db, key, key_text, type, encoding, length, memory, rdb_bytes,
+  const ins = db.prepare(`INSERT INTO keys (snapshot_id, db, key, key_utf8, type, encoding, length, memory, rdb_bytes,
     expires_at, idle_s, freq, slot, largest_element, pattern, compress_ratio)
-    VALUES (@snapshot_id, @db, @key, @key_text, @type, @encoding, @length, @memory, @rdb_bytes, @expires_at, @idle_s,
+    VALUES (@snapshot_id, @db, @key, @key_utf8, @type, @encoding, @length, @memory, @rdb_bytes, @expires_at, @idle_s,
     @freq, 0, @largest_element, @pattern, @compress_ratio)`);
   db.transaction(() => {
     for (const k of keys) {
       const key = typeof k.key === 'string' ? Buffer.from(k.key) : k.key;
       const text = new TextDecoder('utf-8', { fatal: false }).decode(key);
       ins.run({
-        snapshot_id: id, db: k.db ?? 0, key, key_text: Buffer.from(text).equals(key) ? text : null, type: k.type,
+        snapshot_id: id, db: k.db ?? 0, key, key_utf8: Buffer.from(text).equals(key) ? 1 : 0, type: k.type,
         encoding: k.encoding, length: k.length, memory: k.memory, rdb_bytes: k.rdb_bytes ?? Math.ceil(k.memory / 2),
         expires_at: k.expires_at ?? null, idle_s: k.idle_s ?? null, freq: k.freq ?? null,
         largest_element: k.largest_element ?? (k.type === 'string' ? k.length : 8), pattern: k.pattern ?? null,
