@@ -20,6 +20,11 @@ test('looksLikeJson: whole values must parse; a cut prefix must start like an ob
   assert.equal(looksLikeJson(b('{"a":1,"b":[1,2]}')), true);
   assert.equal(looksLikeJson(b('  [1, 2, 3]\n')), true);
   assert.equal(looksLikeJson(b('{not json}')), false);
+  assert.equal(looksLikeJson(b('{}')), true);
+  assert.equal(looksLikeJson(b('{')), false);
+  assert.equal(looksLikeJson(b('{"uid":1,"ttl":3600,"ip":"10.0')), false, 'a whole value cut short');
+  assert.equal(looksLikeJson(b('[1, 2]}')), false, 'closed by the other bracket');
+  assert.equal(looksLikeJson(b('{"a":[1}')), false, 'ends right, does not parse');
   assert.equal(looksLikeJson(b('"just a string"')), false);
   assert.equal(looksLikeJson(b('12345678901234567890123')), false);
   assert.equal(looksLikeJson(b('{"cut": "in the mid'), false), true);

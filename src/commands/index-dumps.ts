@@ -18,6 +18,7 @@ interface Args {
   cluster?: boolean;
   checksum: boolean;
   format: 'text' | 'json';
+  parallel?: number;
 }
 
 function textLine(r: IndexResult): string {
@@ -42,15 +43,20 @@ export const indexCommand: CommandModule<object, Args> = {
       .options(allocatorOption)
       .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
       .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
+      .option('parallel', { alias: 'j', type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
       .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time") as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
     const dumps = a.dumps.map(String);
+    if (a.parallel !== undefined && !(Number.isInteger(a.parallel) && a.parallel >= 1 && a.parallel <= 256)) {
+      throw new UserError(`--parallel: expected a whole number from 1 to 256, got ${a.parallel}`);
+    }
     // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
+      parallel: a.parallel,
     });
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) process.stdout.write(textLine(r) + '\n');

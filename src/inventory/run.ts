@@ -3,6 +3,7 @@
  * one inventory. See writer.ts for the atomicity rules and worker.ts for the decoding side.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
@@ -122,7 +123,7 @@ class Indexer {
         l.kill();
       }
     };
-    const lanes = Math.max(1, Math.min(this.opts.parallel ?? 2, this.jobs.length));
+    const lanes = Math.max(1, Math.min(this.opts.parallel ?? Math.min(2, availableParallelism()), this.jobs.length));
     await Promise.all(Array.from({ length: lanes }, lane));
     return results;
   }

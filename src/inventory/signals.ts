@@ -7,6 +7,8 @@ import type { HashFieldRow } from './batch.js';
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
 
 /**
  * Whether a value (or the first bytes of one) is JSON: an object or array that parses, or, for a prefix cut
@@ -17,6 +19,13 @@ export function looksLikeJson(sample: Uint8Array, whole = sample.length < 4096):
   while (i < sample.length && (sample[i] === 0x20 || sample[i] === 0x0a || sample[i] === 0x0d || sample[i] === 0x09)) i++;
   const first = sample[i];
   if (first !== OPEN_BRACE && first !== OPEN_BRACKET) return false;
+  if (whole) {
+    // A whole value that does not end with the bracket it opens is not JSON: said without JSON.parse, whose
+    // exception costs microseconds (on a dump of truncated JSON-like session strings, a third of the decoding time).
+    let j = sample.length - 1;
+    while (j > i && (sample[j] === 0x20 || sample[j] === 0x0a || sample[j] === 0x0d || sample[j] === 0x09)) j--;
+    if (j <= i || sample[j] !== (first === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET)) return false;
+  }
   const text = Buffer.from(sample.buffer, sample.byteOffset, sample.length).toString('utf8');
   if (whole) {
     try {

@@ -31,8 +31,21 @@ interface Range {
 
 const textDecoder = new TextDecoder();
 
-/** Rows per multi-row INSERT (19 columns x 50 = 950 parameters, well under SQLite's limit). */
+/** Rows per multi-row INSERT (22 columns x 50 = 1,100 parameters, well under SQLite's limit). */
 const CHUNK_ROWS = 50;
+
+/** The default of each keys column that a chunk may leave out (schema.sql): NULL, or 0. */
+const COLUMN_DEFAULTS: Readonly<Record<string, null | 0>> = {
+  key_text: null, key_utf8: 0, expires_at: null, idle_s: null, freq: null, field_ttls: 0, min_field_expires_at: null,
+  pattern: null, compress_ratio: null, module: null, value_format: null, score_min: null, score_max: null,
+};
+
+interface Chunk {
+  stmt: Database.Statement;
+  /** Positions (in the full column list) of the columns it binds. */
+  keep: number[];
+  params: unknown[];
+}
 
 /** Aux fields as one JSON object; values that are not UTF-8 text are base64 with a 'base64:' prefix. */
 export function auxJson(aux: Array<[string, Uint8Array]>): string {
@@ -53,7 +66,6 @@ function auxInt(aux: Array<[string, Uint8Array]>, name: string): number | null {
 
 export class InventoryWriter {
   private readonly insertKey: Database.Statement;
-  private readonly insertChunk: Database.Statement;
   private readonly ranges = new Map<number, Range>();
   /** Per snapshot being loaded: its summary so far, or null once it cannot be trusted (then SQL computes it). */
   private readonly summaries = new Map<number, SnapshotSummary | null>();
@@ -67,14 +79,44 @@ export class InventoryWriter {
     const tuple = `(${cols.map(() => '?').join(', ')})`;
     const head = `INSERT INTO keys (${cols.join(', ')}) VALUES `;
     this.insertKey = db.prepare(head + tuple);
-    // Many rows per statement: the per-call cost of binding and stepping is paid once per CHUNK_ROWS rows.
-    this.insertChunk = db.prepare(head + Array(CHUNK_ROWS).fill(tuple).join(', '));
     this.maxRowid = db.prepare('SELECT max(rowid) FROM keys').pluck();
     const width = cols.length;
+    // Columns that a chunk's INSERT leaves out when all its rows hold the column's default (binding a value costs
+    // about as much as SQLite storing it, and most rows have no idle time, LFU counter, module, field TTLs...).
+    const optional = cols.flatMap((c, i) => (c in COLUMN_DEFAULTS ? [i] : []));
+    const defaults = optional.map((i) => COLUMN_DEFAULTS[cols[i]!]);
+    const chunks = new Map<number, Chunk>();
+    const chunkFor = (mask: number): Chunk => {
+      let ch = chunks.get(mask);
+      if (ch === undefined) {
+        const keep = cols.flatMap((_, i) => {
+          const o = optional.indexOf(i);
+          return o < 0 || mask & (1 << o) ? [i] : [];
+        });
+        const t = `(${keep.map(() => '?').join(', ')})`;
+        // Many rows per statement: the per-call cost of binding and stepping is paid once per CHUNK_ROWS rows.
+        const stmt = db.prepare(`INSERT INTO keys (${keep.map((i) => cols[i]).join(', ')}) VALUES ${Array(CHUNK_ROWS).fill(t).join(', ')}`);
+        chunks.set(mask, (ch = { stmt, keep, params: new Array(CHUNK_ROWS * keep.length) }));
+      }
+      return ch;
+    };
     const params: unknown[] = new Array(CHUNK_ROWS * width);
+    const runChunk = (mask: number): number => {
+      const ch = chunkFor(mask);
+      if (ch.keep.length === width) return Number(ch.stmt.run(params).lastInsertRowid);
+      const out = ch.params;
+      const keep = ch.keep;
+      let j = 0;
+      for (let r = 0; r < CHUNK_ROWS; r++) {
+        const base = r * width;
+        for (let k = 0; k < keep.length; k++) out[j++] = params[base + keep[k]!];
+      }
+      return Number(ch.stmt.run(out).lastInsertRowid);
+    };
     this.insertMany = db.transaction((id: number, b: PackedBatch) => {
       let last = 0;
       let filled = 0;
+      let mask = 0;
       // Rows get consecutive rowids within the transaction (this connection is the only writer): row i is first + i.
       const first = ((this.maxRowid.get() as number | null) ?? 0) + 1;
       const summary = this.summaries.get(id) ?? null;
@@ -85,9 +127,11 @@ export class InventoryWriter {
         params[base] = id;
         for (let c = 0; c < r.length; c++) params[base + 1 + c] = r[c];
         if (computed) params[base + 3] = r[2] === null ? 0 : 1;
+        for (let o = 0; o < optional.length; o++) if (params[base + optional[o]!] !== defaults[o]) mask |= 1 << o;
         if (++filled === CHUNK_ROWS) {
-          last = Number(this.insertChunk.run(params).lastInsertRowid);
+          last = runChunk(mask);
           filled = 0;
+          mask = 0;
         }
       });
       for (let i = 0; i < filled; i++) last = Number(this.insertKey.run(params.slice(i * width, (i + 1) * width)).lastInsertRowid);
