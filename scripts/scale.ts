@@ -17,7 +17,9 @@
  * bench-out/scale/result.md.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Crc64 } from '../src/decode/crc64.js';
@@ -25,7 +27,8 @@ import { listpack } from '../test/helpers/rdbWriter.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench-out', 'scale');
-const CLI = join(ROOT, 'dist', 'cli.js');
+// A private copy of dist/ (made below), so that a rebuild during a long run cannot change what is measured.
+const CLI = join(OUT, 'dist', 'cli.js');
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -278,6 +281,11 @@ function partSnapshots(small: number): string {
   }
   const diff = measure('diff day 7 -> day 8', ['sh', '-c', `node "${CLI}" diff --in "${inv}" --format json >/dev/null`]);
   rmSync(inv, { force: true });
+  // The first dump again into a new inventory, after the others: how much the machine itself drifted meanwhile.
+  const d1 = dump(`day-1-${small}`, small + 1, 0, 101);
+  const again = measure('index day 1 again, new inventory', ['node', CLI, 'index', d1, '--out', fresh(join(OUT, 'again.sqlite')), '--quiet']);
+  rows.push(['1 again, into a new inventory, after the others', '', fmt(again.wall), fmt(again.wall / first, 2) + 'x', fmt(again.rssMb, 0), '']);
+  rmSync(join(OUT, 'again.sqlite'), { force: true });
   return `### Eight snapshots of ${fmt(small / 1e6, 0)} M keys in one inventory\n\n` + table(['snapshot', 'redis-check-rdb s', 'index s',
     'vs the first', 'peak RSS MB', 'inventory MB'], rows) + `\n\n\`diff\` of the last two: ${fmt(diff.wall)} s, ${fmt(diff.rssMb, 0)} MB.`;
 }
@@ -304,7 +312,10 @@ function partShards(small: number): string {
 const part = arg('part', 'all');
 const big = Number(arg('keys', '50000000'));
 const small = Number(arg('small', '2000000'));
-if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run npm run build first');
+if (!existsSync(join(ROOT, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run npm run build first');
+rmSync(join(OUT, 'dist'), { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+cpSync(join(ROOT, 'dist'), join(OUT, 'dist'), { recursive: true });
 const out: string[] = [`machine: ${cpus().length} cores, node ${process.version}, ${spawnSync('redis-server', ['--version']).stdout.toString().split(' ').slice(0, 3).join(' ')}`];
 if (part === 'scale' || part === 'all') out.push(partScale(big, small));
 if (part === 'snapshots' || part === 'all') out.push(partSnapshots(small));

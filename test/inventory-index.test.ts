@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -129,6 +129,33 @@ test('several dumps in parallel give the same rows as one by one; the same file 
   const a = rowsOf(par);
   assert.equal(a.length, 3 * 100 + 3000 + 4000 + 5000 + 3);
   assert.deepEqual(a, rowsOf(seq));
+  // Two lanes write part files that are copied in: the summaries point at the same keys, the facts are the same,
+  // and no part file is left beside the inventory.
+  const factsOf = (file: string): unknown => {
+    const db = new Database(file, { readonly: true });
+    const groupCols = (db.pragma('table_info(key_groups)') as Array<{ name: string }>).map((c) => c.name)
+      .filter((c) => c !== 'snapshot_id' && c !== 'first_row').map((c) => `g.${c}`);
+    const o = {
+      snapshots: db.prepare(`SELECT source, magic, rdb_version, writer, ctime, used_mem, aux_json, memory_model, key_count, memory_total,
+        checksum, memory_verified, memory_allocator, summarized, status FROM snapshots ORDER BY source`).all(),
+      groups: db.prepare(`SELECT s.source, ${groupCols.join(', ')}, hex(f.key) AS first_key FROM key_groups g
+        JOIN snapshots s ON s.id = g.snapshot_id JOIN keys f ON f.rowid = g.first_row AND f.snapshot_id = g.snapshot_id`).all()
+        .map((x) => JSON.stringify(x)).sort(),
+      top: db.prepare(`SELECT s.source, t.rank, t.db, hex(t.key) AS key, t.memory, hex(k.key) AS row_key FROM top_keys t
+        JOIN snapshots s ON s.id = t.snapshot_id JOIN keys k ON k.rowid = t.row AND k.snapshot_id = t.snapshot_id
+        ORDER BY s.source, t.rank`).all(),
+      dbs: db.prepare('SELECT s.source, d.db, d.keys, d.expires, d.memory FROM dbs d JOIN snapshots s ON s.id = d.snapshot_id ORDER BY 1, 2').all(),
+      fields: db.prepare(`SELECT s.source, h.pattern, hex(h.field), h.hashes, h.family_hashes FROM hash_fields h
+        JOIN snapshots s ON s.id = h.snapshot_id ORDER BY 1, 2, 3`).all(),
+    };
+    db.close();
+    return o;
+  };
+  const pf = factsOf(par) as { top: Array<{ key: string; row_key: string }>; groups: string[] };
+  assert.deepEqual(pf, factsOf(seq));
+  assert.ok(pf.top.length > 100 && pf.top.every((t) => t.key === t.row_key), 'top_keys rows are the ranked keys');
+  assert.ok(pf.groups.length > 3);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.part-')), []);
   const big = new Database(par, { readonly: true }).prepare("SELECT compress_ratio FROM keys WHERE key_text = 'n0:big'").pluck().get() as number;
   assert.ok(big > 10, `compress_ratio of a repetitive 6 KB string: ${big}`);
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -133,4 +134,28 @@ test('Ctrl-C during a new inventory\'s load: exit 130, no inventory and no lefto
   assert.equal(await exited, 130, stderr);
   assert.ok(!existsSync(out), 'no inventory');
   assert.deepEqual(loading(), [], 'its half-made file is removed');
+});
+
+test('two dumps at a time killed mid-way: their part files hold the rows, no snapshot is complete, a re-run removes the parts', noRedis, () => {
+  const out = join(dir, 'lanes.sqlite');
+  const second = join(dir, 'big.rdb.gz');
+  writeFileSync(second, gzipSync(readFileSync(big))); // the same keys in another file
+  const parts = (): string[] => readdirSync(dir).filter((n) => n.startsWith('lanes.sqlite.part-'));
+  const run = (env: Record<string, string>, ...files: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(CLI[0], [...CLI.slice(1), 'index', ...files, '--out', out, '-q', '--parallel', '2'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  assert.equal(index(out, small).status, 0);
+  const r = run({ RDBSCOPE_TEST_KILL_AFTER_BATCHES: '30' }, big, second);
+  assert.equal(r.signal, 'SIGKILL');
+  assert.ok(parts().length >= 1, `the rows went to part files: ${readdirSync(dir).join(' ')}`);
+  const db = new Database(out, { readonly: true });
+  assert.deepEqual(db.prepare("SELECT count(*) FROM snapshots WHERE status = 'complete'").pluck().get(), 1);
+  assert.equal(db.prepare('SELECT count(*) FROM keys').pluck().get(), 500, 'nothing of the killed loads in the inventory');
+  db.close();
+  const again = run({}, big, second);
+  assert.equal(again.status, 0, String(again.stderr));
+  assert.deepEqual(parts(), [], 'the dead run\'s part files were removed, this run\'s too');
+  const db2 = new Database(out, { readonly: true });
+  assert.deepEqual(db2.prepare('SELECT status, key_count FROM snapshots ORDER BY id').raw().all(), [['complete', 500], ['complete', BIG_KEYS], ['complete', BIG_KEYS]]);
+  assert.equal(db2.prepare('SELECT count(*) FROM keys').pluck().get(), 500 + 2 * BIG_KEYS);
+  db2.close();
 });

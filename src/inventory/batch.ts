@@ -74,7 +74,10 @@ export interface DumpFacts {
 export type WorkerMessage =
   | { kind: 'identity'; size: number | null; gzip: boolean }
   | { kind: 'keys'; batch: PackedBatch; offset: number; ctimeMs: number | null }
-  | { kind: 'done'; facts: DumpFacts; offset: number }
+  /** With a part file: a batch was written into it. */
+  | { kind: 'progress'; keys: number; offset: number }
+  /** `part`: the dump's snapshot is complete in that part file (its facts already written there). */
+  | { kind: 'done'; facts: DumpFacts; offset: number; part?: string }
   | { kind: 'error'; message: string; user: boolean };
 
 export interface WorkerInput {
@@ -88,6 +91,11 @@ export interface WorkerInput {
   /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */
   shared: SharedArrayBuffer;
   maxInFlight: number;
+  /**
+   * Where this thread writes the dump's rows itself, as the one snapshot of a new inventory file that the writing
+   * thread copies in at the end (several dumps at a time: see run.ts). Absent: rows are posted in batches.
+   */
+  part?: { path: string; label: string; source: string };
 }
 
 export const SHARED_IN_FLIGHT = 0;

@@ -98,6 +98,26 @@ export interface LoadTarget {
 }
 
 const LOADING_SUFFIX = '.loading-';
+const PART_SUFFIX = '.part-';
+
+/** The part file of job `n` of this process for the inventory at `path` (see openPart). */
+export function partPath(path: string, n: number): string {
+  return `${path}${PART_SUFFIX}${process.pid}-${n}`;
+}
+
+/**
+ * A new inventory file that only this load uses, for one dump's rows written on its decoding thread (no journal,
+ * no syncs: if the load dies, the file is deleted by the next one). Replaces a file left at that path.
+ */
+export function openPart(path: string): Db {
+  removeQuietly(path);
+  return openFile(path, path, true);
+}
+
+/** Deletes a part file (and its journal). */
+export function removePart(path: string): void {
+  removeQuietly(path);
+}
 
 /**
  * Opens the inventory at `path` for a load. When it exists, rows go in through its write-ahead log (see
@@ -105,11 +125,11 @@ const LOADING_SUFFIX = '.loading-';
  * to `path` once closed: a load killed at any moment leaves no inventory, and the next run deletes the leftover.
  */
 export function openForLoad(path: string): LoadTarget {
+  removeDeadLeftovers(path);
   if (existsSync(path)) {
     const db = openForWrite(path);
     return { db, fresh: false, close: () => closeAfterWrite(db), abandon: () => db.close() };
   }
-  removeDeadLeftovers(path);
   const tmp = `${path}${LOADING_SUFFIX}${process.pid}`;
   let db: Db;
   try {
@@ -152,10 +172,9 @@ export function openForLoad(path: string): LoadTarget {
   };
 }
 
-/** Deletes `path.loading-PID` files left by loads whose process is gone. */
+/** Deletes `path.loading-PID` and `path.part-PID-N` files left by loads whose process is gone. */
 function removeDeadLeftovers(path: string): void {
   const dir = dirname(path);
-  const prefix = basename(path) + LOADING_SUFFIX;
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -163,8 +182,10 @@ function removeDeadLeftovers(path: string): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
+    const prefix = [LOADING_SUFFIX, PART_SUFFIX].map((s) => basename(path) + s).find((p) => name.startsWith(p));
+    if (prefix === undefined) continue;
+    // PID, PID-journal, PID-N, PID-N-journal
+    const pid = Number(name.slice(prefix.length).replace(/-journal$/, '').replace(/-\d+$/, ''));
     if (!Number.isInteger(pid) || pid <= 0 || (pid !== process.pid && processAlive(pid))) continue;
     removeQuietly(join(dir, name));
   }

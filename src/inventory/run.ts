@@ -11,7 +11,7 @@ import { startWorker } from '../worker-start.js';
 import {
   DECISION_GO, DECISION_STOP, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
 } from './batch.js';
-import { analyzeAfterLoad, openForLoad, type Db, type LoadTarget } from './db.js';
+import { analyzeAfterLoad, openForLoad, partPath, removePart, type Db, type LoadTarget } from './db.js';
 import { hashFileInThread } from './hash.js';
 import { checkMemoryModel, makePatterns } from './integrations.js';
 import { Progress } from './progress.js';
@@ -70,6 +70,8 @@ class Lane {
 }
 
 interface Job {
+  /** Its position in the run (names its part file). */
+  n: number;
   path: string;
   offset: number;
   size: number | null;
@@ -81,6 +83,9 @@ class Indexer {
   private readonly jobs: Job[];
   private readonly loading = new Set<number>();
   private readonly claimed = new Set<string>();
+  /** Part files being written by decoding threads (with more than one lane). */
+  private readonly parts = new Set<string>();
+  private lanes = 1;
   private keysWritten = 0;
   private batchesWritten = 0;
   private readonly killAfter = Number(process.env.RDBSCOPE_TEST_KILL_AFTER_BATCHES ?? 0);
@@ -91,7 +96,7 @@ class Indexer {
     paths: string[],
   ) {
     this.writer = new InventoryWriter(db);
-    this.jobs = paths.map((p) => ({ path: p, offset: 0, size: p === '-' ? null : statSync(p).size, done: false }));
+    this.jobs = paths.map((p, n) => ({ n, path: p, offset: 0, size: p === '-' ? null : statSync(p).size, done: false }));
   }
 
   progress(): Progress {
@@ -103,10 +108,11 @@ class Indexer {
     });
   }
 
-  /** Marks every snapshot still loading as failed (on SIGINT/SIGTERM). */
+  /** Marks every snapshot still loading as failed and deletes the part files (on SIGINT/SIGTERM). */
   abandon(reason: string): void {
     for (const id of this.loading) this.writer.fail(id, reason);
     this.loading.clear();
+    for (const p of this.parts) removePart(p);
   }
 
   async runAll(): Promise<IndexResult[]> {
@@ -124,6 +130,7 @@ class Indexer {
       }
     };
     const lanes = Math.max(1, Math.min(this.opts.parallel ?? Math.min(2, availableParallelism()), this.jobs.length));
+    this.lanes = lanes;
     await Promise.all(Array.from({ length: lanes }, lane));
     return results;
   }
@@ -136,9 +143,21 @@ class Indexer {
       path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', cluster: this.opts.cluster, patterns: this.opts.patterns,
       batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
     };
+    const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
+    // One lane: this thread inserts the rows while the worker decodes (the two overlap). Several: each worker
+    // writes its dump's rows into a part file, which this thread copies in whole (SQLite copying in C), so that
+    // this one writer does not limit how many dumps are decoded at a time.
+    if (this.lanes > 1) {
+      input.part = { path: partPath(this.opts.out, job.n), label, source: job.path };
+      this.parts.add(input.part.path);
+    }
+    const dropPart = (): void => {
+      if (!input.part) return;
+      removePart(input.part.path);
+      this.parts.delete(input.part.path);
+    };
     const hashFirst = this.mayBeDuplicate(job);
     const worker = lane.get();
-    const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
     let id: number | null = null;
     let claim: string | null = null;
     let hashing: ReturnType<typeof hashFileInThread> | null = null;
@@ -152,6 +171,7 @@ class Indexer {
         if (id !== null) this.loading.delete(id);
         if (claim !== null) this.claimed.delete(claim);
         hashing?.stop();
+        dropPart();
         job.done = true;
         worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         resolve({ source: job.path, snapshotId: id, status, keys, memory, seconds: (Date.now() - started) / 1000, error });
@@ -199,10 +219,15 @@ class Indexer {
             job.offset = m.offset;
             this.keysWritten += m.batch.n;
             if (this.killAfter > 0 && ++this.batchesWritten >= this.killAfter) process.kill(process.pid, 'SIGKILL');
+          } else if (m.kind === 'progress') {
+            job.offset = m.offset;
+            this.keysWritten += m.keys;
+            if (this.killAfter > 0 && ++this.batchesWritten >= this.killAfter) process.kill(process.pid, 'SIGKILL');
           } else if (m.kind === 'done') {
             job.offset = m.offset;
             const complete = (): void => {
-              this.writer.finish(id!, m.facts);
+              if (m.part !== undefined) this.writer.absorb(id!, m.part);
+              else this.writer.finish(id!, m.facts);
               finish('complete', m.facts.keyCount, m.facts.memoryTotal, null);
             };
             if (!hashing || sha256 !== null) return complete();

@@ -15,6 +15,8 @@ import { loadParseFile } from './decoder.js';
 import { makeMemory, makePatterns } from './integrations.js';
 import { transferList, type PackedBatch } from './pack.js';
 import { COMPRESS_SAMPLE_BYTES, RowBuilder } from './rows.js';
+import { openPart, removePart, type Db } from './db.js';
+import { InventoryWriter } from './writer.js';
 
 const port = parentPort!;
 
@@ -60,19 +62,47 @@ function runJob(input: WorkerInput): void {
   const parseFile = loadParseFile();
   const patterns = makePatterns(input.patterns);
   const memory = makeMemory(input.memoryModel, input.allocator, input.cluster);
-  const builder: RowBuilder = new RowBuilder(input.batchSize, (batch: PackedBatch) => {
-    waitForRoom(shared, input.maxInFlight);
-    Atomics.add(shared, SHARED_IN_FLIGHT, 1);
-    post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
-  }, patterns, memory);
-  const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
-  trace('parsed');
-  builder.flushRows();
-  trace('flushed');
-  const facts = builder.facts();
-  trace('facts');
-  post({ kind: 'done', facts, offset: summary.bytes });
-  trace('posted');
+  // With a part file, this thread writes the rows itself (several dumps at a time, each on its own thread).
+  let partDb: Db | null = null;
+  let part: { writer: InventoryWriter; id: number } | null = null;
+  if (input.part) {
+    partDb = openPart(input.part.path);
+    const writer = new InventoryWriter(partDb);
+    part = { writer, id: writer.begin({ label: input.part.label, source: input.part.source, fileSize: null, sha256: null }, input.memoryModel) };
+  }
+  try {
+    const builder: RowBuilder = new RowBuilder(input.batchSize, (batch: PackedBatch) => {
+      if (part) {
+        part.writer.insertBatch(part.id, batch, builder.ctimeMs());
+        post({ kind: 'progress', keys: batch.n, offset: builder.offset });
+        return;
+      }
+      waitForRoom(shared, input.maxInFlight);
+      Atomics.add(shared, SHARED_IN_FLIGHT, 1);
+      post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
+    }, patterns, memory);
+    const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
+    trace('parsed');
+    builder.flushRows();
+    trace('flushed');
+    const facts = builder.facts();
+    trace('facts');
+    if (part && partDb) {
+      part.writer.finish(part.id, facts);
+      partDb.close();
+      partDb = null;
+      post({ kind: 'done', facts, offset: summary.bytes, part: input.part!.path });
+    } else {
+      post({ kind: 'done', facts, offset: summary.bytes });
+    }
+    trace('posted');
+  } catch (err) {
+    if (partDb) {
+      partDb.close();
+      removePart(input.part!.path);
+    }
+    throw err;
+  }
 }
 
 /** One job (a dump) per message, one after the other. */
