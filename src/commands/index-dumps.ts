@@ -58,12 +58,13 @@ export const indexCommand: CommandModule<object, Args> = {
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
       parallel: a.parallel,
     });
+    // What was indexed goes to stdout; what was not, to stderr as errors (prefixed, like every error).
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-    else if (!a.quiet) for (const r of results) process.stdout.write(textLine(r) + '\n');
+    else if (!a.quiet) for (const r of results) if (r.status === 'complete') process.stdout.write(textLine(r) + '\n');
     const bad = results.filter((r) => r.status !== 'complete');
     if (bad.length === 1 && results.length === 1) throw new UserError(bad[0]!.error ?? 'failed', bad[0]!.status === 'refused' ? 3 : 1);
     if (bad.length > 0) {
-      if (a.format === 'json' || a.quiet) for (const r of bad) process.stderr.write(`rdbscope: ${textLine(r)}\n`);
+      for (const r of bad) process.stderr.write(`rdbscope: ${textLine(r)}\n`);
       throw new UserError(`${bad.length} of ${results.length} dumps were not indexed`, 1);
     }
   },

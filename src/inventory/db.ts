@@ -39,8 +39,14 @@ export function indexSql(): string {
   return 'CREATE INDEX IF NOT EXISTS snapshots_by_identity ON snapshots(sha256, file_size);\n';
 }
 
-function sqliteError(path: string, err: unknown): UserError {
+/** The one-line error for an SQLite failure to open or set up an inventory, by what went wrong. */
+export function sqliteError(path: string, err: unknown): UserError {
   const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_READONLY_DIRECTORY') {
+    return new UserError(`${path}: cannot write to the inventory: the file or its directory is read-only (${msg})`);
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') return new UserError(`${path}: cannot open the inventory (${msg})`);
   return new UserError(`${path}: not a usable rdbscope inventory (${msg})`);
 }
 

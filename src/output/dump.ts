@@ -7,6 +7,15 @@ import { OutputSink } from './sink.js';
 import { base64, csvField, globToRegExp, latin1, utf8OrNull } from './text.js';
 import { ValueJsonWriter } from './values.js';
 
+/**
+ * An integer as its exact decimal digits (null as null). Beyond 2^53, String() would print a rounded form
+ * (-2^63 as -9223372036854776000); BigInt prints the number the double holds.
+ */
+export function intText(n: number | null): string {
+  if (n === null) return 'null';
+  return Number.isSafeInteger(n) || !Number.isInteger(n) ? String(n) : BigInt(n).toString();
+}
+
 export interface DumpFilter {
   readonly db?: number;
   readonly type?: RedisType;
@@ -89,7 +98,7 @@ export class DumpWriter implements RdbHandler {
     const extra = this.value ? this.value.finish() : '';
     if (this.opts.format === 'jsonl') {
       const tail =
-        `"encoding":${JSON.stringify(rec.encoding)},"length":${rec.length},"expires_at_ms":${rec.expiresAtMs},` +
+        `"encoding":${JSON.stringify(rec.encoding)},"length":${rec.length},"expires_at_ms":${intText(rec.expiresAtMs)},` +
         `${rec.idleS !== null ? `"idle_s":${rec.idleS},` : ''}${rec.freq !== null ? `"freq":${rec.freq},` : ''}` +
         `"rdb_bytes":${rec.rdbBytes},"memory":${memory}`;
       if (this.value) this.sink.write(`${extra},${tail}}\n`);
@@ -99,7 +108,7 @@ export class DumpWriter implements RdbHandler {
     const text = utf8OrNull(rec.key);
     const cols = [
       String(rec.db), text === null ? '' : csvField(text), text === null ? base64(rec.key) : '', rec.type,
-      csvField(rec.encoding), String(rec.length), rec.expiresAtMs === null ? '' : String(rec.expiresAtMs),
+      csvField(rec.encoding), String(rec.length), rec.expiresAtMs === null ? '' : intText(rec.expiresAtMs),
       rec.idleS === null ? '' : String(rec.idleS), rec.freq === null ? '' : String(rec.freq), String(rec.rdbBytes),
       String(memory),
     ];
