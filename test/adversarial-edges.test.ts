@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { sqliteError } from '../src/inventory/db.js';
 import { intText } from '../src/output/dump.js';
 import { RdbWriter } from './helpers/rdbWriter.js';
+import { AppendLog } from '../src/apply/append-log.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli.ts')] as const;
@@ -55,4 +56,24 @@ test('an inventory that cannot be written is called read-only, not unusable', ()
     /^inv\.sqlite: cannot write to the inventory: the file or its directory is read-only \(attempt to write a readonly database\)$/);
   assert.match(sqliteError('inv.sqlite', e('SQLITE_CANTOPEN', 'unable to open database file')).message, /^inv\.sqlite: cannot open the inventory/);
   assert.match(sqliteError('inv.sqlite', e('SQLITE_NOTADB', 'file is not a database')).message, /not a usable rdbscope inventory/);
+});
+
+test('append-only logs: a torn tail is cut on open, a failed write says so and keeps nothing of its batch', () => {
+  const f = join(dir, 'log.jsonl');
+  writeFileSync(f, '{"a":1}\n{"b":2}\n{"c":');
+  const log = AppendLog.open(f, 'journal');
+  assert.equal(log.cut, 5);
+  assert.equal(log.empty, false);
+  log.append(['{"d":4}']);
+  log.close();
+  assert.equal(readFileSync(f, 'utf8'), '{"a":1}\n{"b":2}\n{"d":4}\n');
+  writeFileSync(f, '{"only":"torn');
+  const again = AppendLog.open(f, 'journal');
+  assert.equal(again.empty, true, 'a torn first record leaves an empty file');
+  again.close();
+  assert.equal(readFileSync(f, 'utf8'), '');
+  // /dev/full: every write fails with ENOSPC
+  const full = AppendLog.open('/dev/full', 'backup file');
+  assert.throws(() => full.append(['{"x":1}']), { name: 'UserError', message: /^\/dev\/full: cannot write \(ENOSPC\); nothing of this batch was kept, and its commands were not sent$/ });
+  full.close();
 });

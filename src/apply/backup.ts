@@ -3,9 +3,10 @@
  * bytes survive), appended and fsync'd before the command that changes the key is sent. `restore` reads it back.
  * A torn last line (a crash while writing) is ignored; the line before it is whole, since each batch is fsync'd.
  */
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.js';
+import { AppendLog } from './append-log.js';
 
 export const BACKUP_MAGIC = 'rdbscope-backup';
 
@@ -27,7 +28,10 @@ function checkTarget(path: string, target: string): void {
   const head = Buffer.alloc(4096);
   const n = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
-  const first = head.subarray(0, n).toString('utf8').split('\n')[0]!;
+  const text = head.subarray(0, n).toString('utf8');
+  // A header torn by a crash while the file was being created: cut when the file is opened.
+  if (!text.includes('\n') && `{"${BACKUP_MAGIC}":1,`.startsWith(text.slice(0, 20))) return;
+  const first = text.split('\n')[0]!;
   let o: Record<string, unknown> = {};
   try {
     o = JSON.parse(first) as Record<string, unknown>;
@@ -40,43 +44,37 @@ function checkTarget(path: string, target: string): void {
   }
 }
 
-/** An append-only backup file. */
+/** An append-only backup file (a torn last record, left by a crash or a full disk, is cut when it is opened). */
 export class BackupWriter {
-  private fd: number;
+  private readonly log: AppendLog;
 
   constructor(readonly path: string, plan: string, target: string) {
-    const fresh = !existsSync(path);
-    if (!fresh) checkTarget(path, target);
-    try {
-      this.fd = openSync(path, 'a');
-    } catch (err) {
-      throw new UserError(`${path}: cannot open the backup file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (existsSync(path)) checkTarget(path, target);
+    this.log = AppendLog.open(path, 'backup file');
+    if (this.log.cut > 0) {
+      process.stderr.write(`rdbscope: warning: ${path}: cut a torn last record (${this.log.cut} bytes; its command was not sent)\n`);
     }
-    if (fresh) this.appendLines([JSON.stringify({ [BACKUP_MAGIC]: 1, plan, target, created: new Date().toISOString() })]);
-  }
-
-  private appendLines(lines: string[]): void {
-    const b = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off);
-    fsyncSync(this.fd);
+    if (this.log.empty) this.log.append([JSON.stringify({ [BACKUP_MAGIC]: 1, plan, target, created: new Date().toISOString() })]);
   }
 
   /** Appends the records and returns once they are on disk. */
   append(records: readonly BackupRecord[]): void {
-    if (records.length === 0) return;
-    this.appendLines(records.map((r) => JSON.stringify({
+    this.log.append(records.map((r) => JSON.stringify({
       db: r.db, key: r.key.toString('base64'), expiresAt: r.expiresAt, dump: r.dump.toString('base64'), line: r.line, at: r.at,
     })));
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.log.close();
   }
 }
 
-/** Reads a backup file record by record (streaming). */
-export async function* readBackup(path: string): AsyncGenerator<BackupRecord> {
+/**
+ * Reads a backup file record by record (streaming). A record that does not parse before the last line is passed to
+ * `onBroken` (its line number and what is wrong) and skipped, so that every whole record is still read; without
+ * `onBroken` it is an error.
+ */
+export async function* readBackup(path: string, onBroken?: (line: number, why: string) => void): AsyncGenerator<BackupRecord> {
   if (!existsSync(path)) throw new UserError(`${path}: no such backup file`);
   const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let n = 0;
@@ -102,7 +100,16 @@ export async function* readBackup(path: string): AsyncGenerator<BackupRecord> {
       if (!text.includes(`"${BACKUP_MAGIC}"`)) throw new UserError(`${path}:1: not an rdbscope backup file`);
       continue;
     }
-    if (pending) yield parse(pending.text, pending.n);
+    if (pending) {
+      let rec: BackupRecord | null = null;
+      try {
+        rec = parse(pending.text, pending.n);
+      } catch (err) {
+        if (!onBroken || !(err instanceof UserError)) throw err;
+        onBroken(pending.n, err.message.replace(/^.*?:\d+: /, ''));
+      }
+      if (rec) yield rec;
+    }
     pending = text.trim() === '' ? null : { text, n };
   }
   if (n === 0) throw new UserError(`${path}: empty file, not an rdbscope backup`);

@@ -3,8 +3,9 @@
  * each batch, so that a re-run after a crash or Ctrl-C starts after the last finished line and never sends a
  * line twice. A journal belongs to one version of one plan (its sha256) applied to one server (its URL, redacted).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { AppendLog } from './append-log.js';
 
 export interface JournalEntry {
   readonly line: number;
@@ -17,7 +18,7 @@ export class Journal {
   readonly finished = new Map<number, JournalEntry>();
   /** Lines sent in a batch whose outcome was never recorded (the run stopped while they were in flight). */
   readonly inFlight = new Set<number>();
-  private fd: number | null = null;
+  private log: AppendLog | null = null;
 
   constructor(readonly path: string, private readonly planSha: string, private readonly target: string) {
     if (!existsSync(path)) return;
@@ -49,19 +50,11 @@ export class Journal {
   }
 
   private write(records: object[]): void {
-    if (this.fd === null) {
-      const fresh = !existsSync(this.path);
-      try {
-        this.fd = openSync(this.path, 'a');
-      } catch (err) {
-        throw new UserError(`${this.path}: cannot write the journal (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-      }
-      if (fresh) records = [{ journal: 1, plan: this.planSha, target: this.target, created: new Date().toISOString() }, ...records];
+    if (this.log === null) {
+      this.log = AppendLog.open(this.path, 'journal'); // cuts a torn last record, which the reading above ignored
+      if (this.log.empty) records = [{ journal: 1, plan: this.planSha, target: this.target, created: new Date().toISOString() }, ...records];
     }
-    const b = Buffer.from(records.map((r) => JSON.stringify(r) + '\n').join(''), 'utf8');
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off);
-    fsyncSync(this.fd);
+    this.log.append(records.map((r) => JSON.stringify(r)));
   }
 
   /** Records that these lines are about to be sent. */
@@ -77,7 +70,7 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.log?.close();
+    this.log = null;
   }
 }

@@ -7,10 +7,11 @@ import type { Redis } from 'ioredis';
 import { readBackup, type BackupRecord } from './backup.js';
 import type { Client } from './connect.js';
 
-export type RestoreStatus = 'restored' | 'exists' | 'expired' | 'duplicate' | 'error';
+export type RestoreStatus = 'restored' | 'exists' | 'expired' | 'duplicate' | 'error' | 'broken';
 
 export interface RestoreOutcome {
-  readonly record: BackupRecord;
+  /** Null for a broken record (one that does not parse: its line is in detail). */
+  readonly record: BackupRecord | null;
   readonly status: RestoreStatus;
   readonly detail: string;
 }
@@ -22,11 +23,11 @@ export interface RestoreOptions {
 }
 
 export async function restoreBackup(client: Client, cluster: boolean, path: string, o: RestoreOptions): Promise<Record<RestoreStatus, number>> {
-  const counts: Record<RestoreStatus, number> = { restored: 0, exists: 0, expired: 0, duplicate: 0, error: 0 };
+  const counts: Record<RestoreStatus, number> = { restored: 0, exists: 0, expired: 0, duplicate: 0, error: 0, broken: 0 };
   const seen = new Set<string>();
   let batch: BackupRecord[] = [];
   let db = -1;
-  const emit = (record: BackupRecord, status: RestoreStatus, detail: string): void => {
+  const emit = (record: BackupRecord | null, status: RestoreStatus, detail: string): void => {
     counts[status]++;
     o.onOutcome({ record, status, detail });
   };
@@ -54,7 +55,8 @@ export async function restoreBackup(client: Client, cluster: boolean, path: stri
     batch.forEach((r, i) => emit(r, replies[i]!.status, replies[i]!.detail));
     batch = [];
   };
-  for await (const r of readBackup(path)) {
+  // A broken record (a torn line that a later run appended after): reported, and every whole record still restored.
+  for await (const r of readBackup(path, (line, why) => emit(null, 'broken', `${path}:${line}: ${why}`))) {
     if (cluster && r.db !== 0) {
       emit(r, 'error', `database ${r.db}: a cluster has database 0 only`);
       continue;

@@ -30,14 +30,23 @@ export const restoreCommand: CommandModule<object, Args> = {
       const counts = await restoreBackup(t.client, t.cluster, a.backup, {
         replace: a.replace,
         onOutcome: (o) => {
+          if (o.record === null) {
+            // a record that does not parse: said on stderr, and in the JSON stream
+            process.stderr.write(`rdbscope: ${o.detail}; skipped, every whole record is restored\n`);
+            if (json) process.stdout.write(JSON.stringify({ status: o.status, detail: o.detail }) + '\n');
+            return;
+          }
           const key = repr(o.record.key);
           if (json) process.stdout.write(JSON.stringify({ db: o.record.db, key, key_base64: o.record.key.toString('base64'), status: o.status, detail: o.detail }) + '\n');
           else process.stdout.write(`db ${o.record.db} ${key}: ${o.status}${o.detail ? ` (${o.detail})` : ''}\n`);
         },
       });
       if (json) process.stdout.write(JSON.stringify({ summary: counts }) + '\n');
-      else process.stdout.write(`restored ${counts.restored}, ${counts.exists} already existed, ${counts.expired} expired, ${counts.error} errors\n`);
-      if (counts.error > 0 || counts.exists > 0) process.exitCode = 1;
+      else {
+        const broken = counts.broken > 0 ? `, ${counts.broken} broken records skipped` : '';
+        process.stdout.write(`restored ${counts.restored}, ${counts.exists} already existed, ${counts.expired} expired, ${counts.error} errors${broken}\n`);
+      }
+      if (counts.error > 0 || counts.exists > 0 || counts.broken > 0) process.exitCode = 1;
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new UserError(`${t.shown}: ${(err as Error).message?.split('\n')[0] ?? String(err)}`, 1);
