@@ -153,6 +153,12 @@ export interface RdbHandler {
    */
   stringValue?(len: number, value: Scalar | null): void;
   /**
+   * When values were requested, for a string longer than the parser's `streamStringBytes` and a handler that has
+   * this method: the value's bytes in pieces (each valid only during the call), before stringValue, which then
+   * gets null. A value of any size is decoded in constant memory this way.
+   */
+  stringChunk?(piece: Uint8Array): void;
+  /**
    * For strings of over 20 bytes when the parser was given `sampleBytes`: the first `sampleBytes` bytes of the value
    * (decompressed), for measuring compressibility or recognizing a format without holding the whole value.
    * Called before stringValue.

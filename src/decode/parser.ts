@@ -21,6 +21,8 @@ export interface ParseOptions {
   readonly sampleBytes?: number;
   /** Report every hash field name to `hashFieldName` (listpack hashes are then walked with values). */
   readonly fieldNames?: boolean;
+  /** With values: strings longer than this go to handler.stringChunk in pieces, when it has one (default 1 MiB). */
+  readonly streamStringBytes?: number;
   /** Largest single string held in memory: a compact blob, or a value when values are asked for. Default 512 MiB. */
   readonly maxStringBytes?: number;
   /** A checksum computed elsewhere (in parallel, for regular files); replaces the inline CRC. */
@@ -103,6 +105,7 @@ function parseRecords(
   };
   const ctx: ValueContext = {
     r, h: handler, values: opts.values === true, valkey, version, sampleBytes: opts.sampleBytes ?? 0,
+    streamStringBytes: handler.stringChunk ? (opts.streamStringBytes ?? 1 << 20) : Infinity,
     fieldNames: opts.fieldNames === true && handler.hashFieldName !== undefined, st,
   };
   let db = 0;

@@ -1,7 +1,7 @@
 import { intLen } from './blobs.js';
 import { Crc64 } from './crc64.js';
 import { DecodeFault } from './errors.js';
-import { lzfDecompress, lzfMaxOutput } from './lzf.js';
+import { lzfDecompress, lzfMaxOutput, LzfStream } from './lzf.js';
 import type { Scalar } from './model.js';
 import type { ByteSource } from './source.js';
 
@@ -278,6 +278,36 @@ export class ByteReader {
     const out = new Uint8Array(this.strLen);
     if (!lzfDecompress(packed, 0, packed.length, out)) throw this.fault(`${what}: valid LZF data of ${this.strLen} bytes`, at);
     return out;
+  }
+
+  /**
+   * After stringHeader(): passes the body to `emit` in pieces of at most 64 KiB (each valid until `emit` returns),
+   * decompressing LZF as it goes: a value of any size in constant memory.
+   */
+  streamStringBody(what: string, emit: (piece: Uint8Array) => void): void {
+    const PIECE = 64 * 1024;
+    if (this.strKind === StrKind.Int) {
+      emit(this.stringBody(what));
+      return;
+    }
+    if (this.strKind === StrKind.Raw) {
+      for (let left = this.strLen; left > 0;) {
+        const n = Math.min(left, PIECE);
+        emit(this.view(n, what));
+        left -= n;
+      }
+      return;
+    }
+    const at = this.offset;
+    const lzf = new LzfStream(this.strLen, emit, (why) => {
+      throw this.fault(`${what}: valid LZF data of ${this.strLen} bytes (${why})`, at);
+    });
+    for (let left = this.strStored; left > 0;) {
+      const n = Math.min(left, PIECE);
+      lzf.push(this.view(n, what));
+      left -= n;
+    }
+    lzf.end();
   }
 
   private scratch = new Uint8Array(1 << 16);

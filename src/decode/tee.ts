@@ -2,7 +2,7 @@ import type { RdbHandler } from './model.js';
 
 const METHODS = [
   'header', 'aux', 'selectDb', 'resizeDb', 'functionLibrary', 'moduleAux', 'slotInfo', 'slotImport', 'beginKey',
-  'stringValue', 'stringSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'hashFieldName', 'blob', 'quicklistNode',
+  'stringValue', 'stringChunk', 'stringSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'hashFieldName', 'blob', 'quicklistNode',
   'streamNode', 'streamEntry', 'streamMeta', 'streamGroup', 'streamConsumer', 'streamPending', 'moduleValue',
   'endKey', 'end',
 ] as const satisfies ReadonlyArray<keyof RdbHandler>;

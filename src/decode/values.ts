@@ -30,6 +30,8 @@ export interface ValueContext {
   readonly valkey: boolean;
   readonly version: number;
   readonly sampleBytes: number;
+  /** Strings longer than this go to h.stringChunk in pieces (Infinity: never). */
+  readonly streamStringBytes: number;
   readonly fieldNames: boolean;
   readonly st: ValueState;
 }
@@ -67,7 +69,14 @@ function readString(ctx: ValueContext): void {
   const sample = ctx.sampleBytes > 0 && len > SHORT_STRING && h.stringSample ? Math.min(len, ctx.sampleBytes) : 0;
   let value: Scalar | null = null;
   if (r.strKind === StrKind.Int) value = r.strInt;
-  else if (ctx.values || len <= SHORT_STRING) {
+  else if (ctx.values && len > ctx.streamStringBytes) {
+    let first = true;
+    r.streamStringBody('string value', (piece) => {
+      if (first && sample > 0) h.stringSample!(piece.subarray(0, sample));
+      first = false;
+      h.stringChunk!(piece);
+    });
+  } else if (ctx.values || len <= SHORT_STRING) {
     value = r.stringBody('string value');
     if (sample > 0) h.stringSample!(value.subarray(0, sample));
   } else if (sample > 0 && r.strKind === StrKind.Raw) {

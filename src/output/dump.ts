@@ -6,6 +6,10 @@ import type { KeyHeader, KeyRecord, RdbHandler, RedisType, Scalar, StreamConsume
 import { OutputSink } from './sink.js';
 import { base64, csvField, globToRegExp, latin1, utf8OrNull } from './text.js';
 import { ValueJsonWriter } from './values.js';
+import { Spool } from './spool.js';
+
+/** A CSV value cell up to this size is built as one string; a bigger one is written from its spool in pieces. */
+const CELL_IN_ONE_STRING = 1 << 20;
 
 /**
  * An integer as its exact decimal digits (null as null). Beyond 2^53, String() would print a rounded form
@@ -38,13 +42,14 @@ export class DumpWriter implements RdbHandler {
   readonly sink = new OutputSink();
   private active = false;
   private readonly match: RegExp | null;
-  private valueParts: string[] = [];
+  /** CSV: the value's JSON, which can only be written after the memory column (a spool: it may be big). */
+  private cell = new Spool();
   private readonly value: ValueJsonWriter | null;
   written = 0;
 
   constructor(private readonly opts: DumpWriterOptions) {
     this.match = opts.filter.match ? globToRegExp(opts.filter.match) : null;
-    const valueOut = opts.format === 'jsonl' ? (s: string) => this.sink.write(s) : (s: string) => this.valueParts.push(s);
+    const valueOut = opts.format === 'jsonl' ? (s: string) => this.sink.write(s) : (s: string) => this.cell.write(s);
     this.value = opts.values ? new ValueJsonWriter(valueOut) : null;
     if (opts.format === 'csv') this.sink.write(`${[...CSV_COLUMNS, ...(opts.values ? ['value'] : [])].join(',')}\n`);
   }
@@ -56,7 +61,8 @@ export class DumpWriter implements RdbHandler {
       (f.type === undefined || f.type === h.type) &&
       (this.match === null || this.match.test(latin1(h.key)));
     if (!this.active || !this.value) return;
-    this.valueParts = [];
+    this.cell.close();
+    this.cell = new Spool();
     if (this.opts.format === 'jsonl') {
       this.sink.write(`{${keyJson(h)},"type":"${h.type}","value":`);
     }
@@ -65,6 +71,10 @@ export class DumpWriter implements RdbHandler {
 
   stringValue(len: number, v: Scalar | null): void {
     if (this.active) this.value?.stringValue(len, v);
+  }
+  /** Only with --values (else the parser has no values to give): a big string's pieces; skipped for a filtered-out key. */
+  stringChunk(piece: Uint8Array): void {
+    if (this.active) this.value?.stringChunk(piece);
   }
   listItem(v: Scalar): void {
     if (this.active) this.value?.listItem(v);
@@ -95,13 +105,13 @@ export class DumpWriter implements RdbHandler {
     if (!this.active) return;
     this.written++;
     const memory = this.opts.memoryOf();
-    const extra = this.value ? this.value.finish() : '';
+    const extra = this.value ? this.value.finish() : false;
     if (this.opts.format === 'jsonl') {
       const tail =
         `"encoding":${JSON.stringify(rec.encoding)},"length":${rec.length},"expires_at_ms":${intText(rec.expiresAtMs)},` +
         `${rec.idleS !== null ? `"idle_s":${rec.idleS},` : ''}${rec.freq !== null ? `"freq":${rec.freq},` : ''}` +
         `"rdb_bytes":${rec.rdbBytes},"memory":${memory}`;
-      if (this.value) this.sink.write(`${extra},${tail}}\n`);
+      if (this.value) this.sink.write(`,${tail}}\n`);
       else this.sink.write(`{${keyJson(rec)},"type":"${rec.type}",${tail}}\n`);
       return;
     }
@@ -112,11 +122,22 @@ export class DumpWriter implements RdbHandler {
       rec.idleS === null ? '' : String(rec.idleS), rec.freq === null ? '' : String(rec.freq), String(rec.rdbBytes),
       String(memory),
     ];
-    if (this.value) {
-      const v = this.valueParts.join('');
-      cols.push(csvField(extra ? `{"value":${v}${extra}}` : v));
+    if (!this.value) {
+      this.sink.write(`${cols.join(',')}\n`);
+      return;
     }
-    this.sink.write(`${cols.join(',')}\n`);
+    if (this.cell.size <= CELL_IN_ONE_STRING) {
+      const v = this.cell.text();
+      cols.push(csvField(extra ? `{"value":${v}}` : v));
+      this.sink.write(`${cols.join(',')}\n`);
+      return;
+    }
+    // A big value: the quoted cell written piece by piece (its JSON always holds a quote, so it is always quoted).
+    this.sink.write(`${cols.join(',')},"${extra ? '{""value"":' : ''}`);
+    const d = new TextDecoder();
+    this.cell.read((b) => this.sink.write(d.decode(b, { stream: true }).replace(/"/g, '""')));
+    this.sink.write(`${d.decode().replace(/"/g, '""')}${extra ? '}' : ''}"\n`);
+    this.cell.close();
   }
 }
 

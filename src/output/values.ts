@@ -4,6 +4,7 @@
  * hash -> object (plus field TTLs kept aside); stream -> {entries, groups}; module -> null.
  */
 import type { RdbHandler, RedisType, Scalar, StreamConsumer, StreamGroup, StreamId, StreamPendingEntry } from '../decode/model.js';
+import { Spool } from './spool.js';
 import { base64, scalarJson, scalarKeyJson, utf8OrNull } from './text.js';
 
 const idText = (id: StreamId): string => `${id.ms}-${id.seq}`;
@@ -24,6 +25,10 @@ export class ValueJsonWriter implements RdbHandler {
   private group: { g: StreamGroup; pending: string[]; consumers: string[] } | null = null;
   /** For strings that are not UTF-8: the value goes to `value_base64` instead. */
   stringBase64: string | null = null;
+  /** A big string coming in pieces (see stringChunk), while it comes and, when it is not UTF-8, until finish. */
+  private big: Spool | null = null;
+  private bigDecoder: TextDecoder | null = null;
+  private bigUtf8 = true;
 
   constructor(private readonly out: (s: string) => void) {}
 
@@ -35,6 +40,8 @@ export class ValueJsonWriter implements RdbHandler {
     this.pending = [];
     this.group = null;
     this.stringBase64 = null;
+    this.big?.close();
+    this.big = null;
     if (type === 'list' || type === 'set' || type === 'zset') this.out('[');
     else if (type === 'hash') this.out('{');
     else if (type === 'stream') this.out('{"entries":[');
@@ -45,8 +52,48 @@ export class ValueJsonWriter implements RdbHandler {
     else this.out(',');
   }
 
+  /** A piece of a big string: kept aside (an unlinked temporary file past 1 MiB), checked for UTF-8 as it comes. */
+  stringChunk(piece: Uint8Array): void {
+    if (this.big === null) {
+      this.big = new Spool();
+      this.bigDecoder = new TextDecoder('utf-8', { fatal: true });
+      this.bigUtf8 = true;
+    }
+    this.big.write(piece);
+    if (this.bigUtf8) {
+      try {
+        this.bigDecoder!.decode(piece, { stream: true });
+      } catch {
+        this.bigUtf8 = false;
+      }
+    }
+  }
+
+  /** The big string, after its last piece: as a JSON string written piece by piece, or (not UTF-8) base64 at finish. */
+  private bigString(): void {
+    const big = this.big!;
+    if (this.bigUtf8) {
+      try {
+        this.bigDecoder!.decode(); // a sequence cut at the very end
+      } catch {
+        this.bigUtf8 = false;
+      }
+    }
+    if (!this.bigUtf8) {
+      this.out('null');
+      return;
+    }
+    const d = new TextDecoder();
+    this.out('"');
+    big.read((b) => this.out(JSON.stringify(d.decode(b, { stream: true })).slice(1, -1)));
+    this.out(`${JSON.stringify(d.decode()).slice(1, -1)}"`);
+    big.close();
+    this.big = null;
+  }
+
   stringValue(_len: number, value: Scalar | null): void {
-    if (value === null) this.out('null');
+    if (value === null && this.big !== null) this.bigString();
+    else if (value === null) this.out('null');
     else if (value instanceof Uint8Array && utf8OrNull(value) === null) {
       this.stringBase64 = base64(value);
       this.out('null');
@@ -107,8 +154,11 @@ export class ValueJsonWriter implements RdbHandler {
     this.group = null;
   }
 
-  /** Closes the value; returns extra JSON members (`,"field_expires_at_ms":{...}`) to append to the record. */
-  finish(): string {
+  /**
+   * Closes the value and writes the extra JSON members that follow it (`,"field_expires_at_ms":{...}`,
+   * `,"value_base64":"..."`); returns whether there were any.
+   */
+  finish(): boolean {
     switch (this.type) {
       case 'list':
       case 'set':
@@ -127,8 +177,23 @@ export class ValueJsonWriter implements RdbHandler {
         break;
       default:
     }
-    let extra = this.fieldTtls.length > 0 ? `,"field_expires_at_ms":{${this.fieldTtls.join(',')}}` : '';
-    if (this.stringBase64 !== null) extra += `,"value_base64":"${this.stringBase64}"`;
+    let extra = false;
+    if (this.fieldTtls.length > 0) {
+      this.out(`,"field_expires_at_ms":{${this.fieldTtls.join(',')}}`);
+      extra = true;
+    }
+    if (this.stringBase64 !== null) {
+      this.out(`,"value_base64":"${this.stringBase64}"`);
+      extra = true;
+    } else if (this.big !== null) {
+      // a big string that is not UTF-8: base64 of 48 KiB at a time (a multiple of 3 bytes: the pieces join up)
+      this.out(',"value_base64":"');
+      this.big.read((b) => this.out(b.toString('base64')), 48 * 1024);
+      this.out('"');
+      this.big.close();
+      this.big = null;
+      extra = true;
+    }
     return extra;
   }
 }
