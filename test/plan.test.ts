@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { closeAfterWrite, openForWrite } from '../src/inventory/db.js';
 import { makePlan, type MakePlanInput } from '../src/plan/index.js';
 import { parsePlan, readPlan } from '../src/plan/parse.js';
+import { sealOf } from '../src/plan/model.js';
 import { repr, splitArgs } from '../src/plan/quote.js';
 import { ruleKeysSql } from '../src/plan/rule.js';
 import { loadRules } from '../src/rules/engine.js';
@@ -31,35 +32,58 @@ test('repr writes what sdscatrepr writes and splitArgs reads every byte back', (
   assert.equal(splitArgs('UNLINK "a"b'), null);
 });
 
+const SEAL = '00112233445566778899aabbccddeeff';
 const head = (action: string, commands = 1): string =>
-  `# rdbscope cleanup plan, format 1\n# repl-id: none\n# action: ${action}\n# commands: ${commands}\n\n`;
+  `# rdbscope cleanup plan, format 1\n# repl-id: none\n# action: ${action}\n# commands: ${commands}\n# seal: ${SEAL}\n\n`;
 const HEAD = head('unlink');
+
+/** Seals the guard lines of a hand-written plan body as `rdbscope plan` does (db 0 until a SELECT). */
+function sealed(body: string): string {
+  const lines = body.split('\n');
+  let db = 0;
+  return lines.map((l, i) => {
+    const sel = /^SELECT (\d+)$/.exec(l);
+    if (sel) db = Number(sel[1]);
+    return l.startsWith('#@') && lines[i + 1] !== undefined ? `${l} seal=${sealOf(SEAL, db, l, lines[i + 1]!)}` : l;
+  }).join('\n');
+}
 
 test('the parser refuses unguarded, foreign and malformed commands, naming the line', () => {
   const bad: Array<[string, RegExp]> = [
-    ['UNLINK "k"\n', /p:6: UNLINK without a "#@" guard/],
-    ['#@ type=string ttl=none len=1 mem=1\nDEL "k"\n', /p:7: 'DEL' is not a command a plan may hold/],
-    ['#@ type=string ttl=none len=1 mem=1\nFLUSHALL\n', /p:7: 'FLUSHALL' is not/],
-    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a" "b"\n', /p:7: UNLINK takes exactly one key/],
-    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a\n', /p:7: unbalanced quotes/],
-    ['#@ type=string ttl=maybe len=1 mem=1\nUNLINK "a"\n', /p:6: guard without a valid ttl=/],
-    ['#@ type=string ttl=none len=1 mem=1\n#@ type=string ttl=none len=1 mem=1\nUNLINK "a"\n', /p:7: guard of line 6 is not followed/],
-    ['#@ type=list ttl=none len=1 mem=1\nLTRIM "a" 0\n', /p:7: LTRIM needs: key start stop/],
+    ['UNLINK "k"\n', /p:7: UNLINK without a "#@" guard/],
+    ['#@ type=string ttl=none len=1 mem=1\nDEL "k"\n', /p:8: 'DEL' is not a command a plan may hold/],
+    ['#@ type=string ttl=none len=1 mem=1\nFLUSHALL\n', /p:8: 'FLUSHALL' is not/],
+    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a" "b"\n', /p:8: UNLINK takes exactly one key/],
+    ['#@ type=string ttl=none len=1 mem=1\nUNLINK "a\n', /p:8: unbalanced quotes/],
+    ['#@ type=string ttl=maybe len=1 mem=1\nUNLINK "a"\n', /p:7: guard without a valid ttl=/],
+    ['#@ type=string ttl=none len=1 mem=1\n#@ type=string ttl=none len=1 mem=1\nUNLINK "a"\n', /p:8: guard of line 7 is not followed/],
+    ['#@ type=list ttl=none len=1 mem=1\nLTRIM "a" 0\n', /p:8: LTRIM needs: key start stop/],
   ];
   for (const [body, re] of bad) {
     assert.throws(() => parsePlan(HEAD + body, 'p'), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'));
   }
   assert.throws(() => parsePlan('UNLINK x\n', 'p'), /p:1: not an rdbscope plan/);
-  const ok = parsePlan(head('trim', 2) + 'SELECT 3\n#@ type=list ttl=123 len=10 mem=5\nLTRIM "l" 0 4\n#@ type=list ttl=123 len=5 mem=5\nLTRIM "l" 0 1\n', 'p');
+  const trims = 'SELECT 3\n#@ type=list ttl=123 len=10 mem=5\nLTRIM "l" 0 4\n#@ type=list ttl=123 len=5 mem=5\nLTRIM "l" 0 1\n';
+  const ok = parsePlan(head('trim', 2) + sealed(trims), 'p');
   assert.deepEqual(ok.commands.map((c) => [c.line, c.db, c.backup, c.guard.ttl, c.guard.expiresAt, c.guard.len]),
-    [[8, 3, true, 'set', 123, 10], [10, 3, false, 'set', 123, 5]]);
+    [[9, 3, true, 'set', 123, 10], [11, 3, false, 'set', 123, 5]]);
   // Every line must be what the plan's action writes, and none may be added to what its header counts.
   const g = '#@ type=string ttl=none len=1 mem=1\n';
-  assert.throws(() => parsePlan(HEAD + g + 'EXPIRE "after:1" 0\n', 'p'), /p:7: EXPIRE is not what the plan's action 'unlink' writes/);
-  assert.throws(() => parsePlan(head('expire') + g + 'EXPIRE "k" 10 LT\n', 'p'), /EXPIRE is not what the plan's action 'expire' writes/);
-  assert.throws(() => parsePlan(HEAD + g + 'UNLINK "a"\n' + g + 'UNLINK "b"\n', 'p'), /p: 2 commands, more than the 1/);
+  assert.throws(() => parsePlan(HEAD + sealed(g + 'EXPIRE "after:1" 0\n'), 'p'), /p:8: EXPIRE is not what the plan's action 'unlink' writes/);
+  assert.throws(() => parsePlan(head('expire') + sealed(g + 'EXPIRE "k" 10 LT\n'), 'p'), /EXPIRE is not what the plan's action 'expire' writes/);
+  assert.throws(() => parsePlan(HEAD + sealed(g + 'UNLINK "a"\n' + g + 'UNLINK "b"\n'), 'p'), /p: 2 commands, more than the 1/);
   assert.throws(() => parsePlan('# rdbscope cleanup plan, format 1\n\n' + g + 'UNLINK "a"\n', 'p'), /before the plan's '# action:' header/);
-  assert.equal(parsePlan(head('unlink', 5) + g + 'UNLINK "a"\n', 'p').commands.length, 1, 'removing commands is allowed');
+  assert.equal(parsePlan(head('unlink', 5) + sealed(g + 'UNLINK "a"\n'), 'p').commands.length, 1, 'removing commands is allowed');
+  // Seals: a line added, a command or a guard changed, or a line moved to another database is refused.
+  const one = sealed('SELECT 0\n' + g + 'UNLINK "a"\n');
+  assert.equal(parsePlan(HEAD + one, 'p').commands.length, 1);
+  const refusedSeal = /p:9: UNLINK does not carry this plan's seal \(the line or its guard was added or changed after rdbscope wrote the plan\)/;
+  assert.throws(() => parsePlan(HEAD + 'SELECT 0\n' + g + 'UNLINK "a"\n', 'p'), refusedSeal, 'no seal');
+  assert.throws(() => parsePlan(HEAD + one.replace('UNLINK "a"', 'UNLINK "b"'), 'p'), refusedSeal, 'another key');
+  assert.throws(() => parsePlan(HEAD + one.replace('len=1', 'len=2'), 'p'), refusedSeal, 'a changed guard');
+  assert.throws(() => parsePlan(HEAD + one.replace('SELECT 0', 'SELECT 1'), 'p'), refusedSeal, 'another database');
+  assert.throws(() => parsePlan(HEAD.replace(SEAL, 'ff' + SEAL.slice(2)) + one, 'p'), refusedSeal, 'another plan\'s seal');
+  assert.throws(() => parsePlan(HEAD.replace(/# seal: .*\n/, '') + one, 'p'), /p:8: the plan has no '# seal:' header/);
 });
 
 interface Row { db?: number; key: Buffer | string; type: string; length: number; memory: number; expires_at?: number | null; pattern?: string | null }

@@ -5,6 +5,8 @@
  * anything but the command, so pasting it into redis-cli does exactly what it says.
  */
 
+import { createHash } from 'node:crypto';
+
 export const PLAN_MAGIC = '# rdbscope cleanup plan, format 1';
 
 export type Action = 'unlink' | 'expire' | 'cap-ttl' | 'persist' | 'hdel' | 'trim';
@@ -37,12 +39,23 @@ export function formatGuard(g: Guard): string {
   return `#@ type=${g.type} ttl=${ttl} len=${g.len} mem=${g.mem}`;
 }
 
+/**
+ * The seal of one change: a digest of the plan's own random `# seal:` value, the database, the guard line (without
+ * its seal) and the command line. `plan` writes it at the end of each guard line; `apply` refuses a command whose
+ * seal does not match, so a line added to the plan, or changed, after it was written (by hand, or by text that
+ * escaped its comment line) is never run, while lines can still be removed to leave keys alone.
+ */
+export function sealOf(planSeal: string, db: number, guard: string, command: string): string {
+  return createHash('sha256').update(`${planSeal}\n${db}\n${guard}\n${command}`).digest('hex').slice(0, 24);
+}
+
 /** Parses a `#@` line; returns an error text when it is malformed. */
 export function parseGuard(line: string): Guard | string {
   const fields = new Map<string, string>();
   for (const tok of line.slice(2).trim().split(/\s+/)) {
     const eq = tok.indexOf('=');
     if (eq <= 0) return `malformed guard field '${tok}'`;
+    if (fields.has(tok.slice(0, eq))) return `guard field '${tok.slice(0, eq)}' given twice`;
     fields.set(tok.slice(0, eq), tok.slice(eq + 1));
   }
   const type = fields.get('type');

@@ -7,7 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { DESTRUCTIVE, parseGuard, PLAN_COMMANDS, PLAN_MAGIC, type Guard, type Plan, type PlanCommand, type PlanStream } from './model.js';
+import { DESTRUCTIVE, parseGuard, PLAN_COMMANDS, PLAN_MAGIC, sealOf, type Guard, type Plan, type PlanCommand, type PlanStream } from './model.js';
 import { splitArgs } from './quote.js';
 
 const HEADER_RE = /^#\s([a-z][a-z-]*):\s(.*)$/;
@@ -51,7 +51,8 @@ function checkArgs(args: Buffer[]): string | null {
 class Parser {
   readonly header = new Map<string, string>();
   private db = 0;
-  private guard: { g: Guard; line: number } | null = null;
+  /** The guard line waiting for its command: what it says, its line, its text without the seal, and the seal. */
+  private guard: { g: Guard; line: number; text: string; seal: string | null } | null = null;
   private inHeader = true;
   /** The key of the previous command when it was destructive: a key's first such command takes the backup. */
   private lastDestructive: string | null = null;
@@ -72,9 +73,11 @@ class Parser {
     }
     if (line.startsWith('#@')) {
       if (this.guard) fail(`guard of line ${this.guard.line} is not followed by a command`);
-      const g = parseGuard(line);
+      const seal = /\sseal=(\S*)/.exec(line);
+      const text = line.replace(/\s+seal=\S*/, '').trimEnd(); // what the seal covers
+      const g = parseGuard(text);
       if (typeof g === 'string') fail(g);
-      this.guard = { g: g as Guard, line: n };
+      this.guard = { g: g as Guard, line: n, text, seal: seal ? seal[1]! : null };
       return null;
     }
     if (line.startsWith('#')) {
@@ -99,6 +102,11 @@ class Parser {
     const action = (this.header.get('action') ?? '').split(' ')[0]!;
     const allowed = ACTION_COMMANDS[action] ?? fail(`a command before the plan's '# action:' header (rdbscope writes it first)`);
     if (!allowed(args)) fail(`${name} is not what the plan's action '${action}' writes`);
+    const planSeal = this.header.get('seal') ??
+      fail(`the plan has no '# seal:' header (written by an earlier rdbscope, or not by rdbscope plan): make it again with rdbscope plan`);
+    if (guard.seal !== sealOf(planSeal, this.db, guard.text, line)) {
+      fail(`${name} does not carry this plan's seal (the line or its guard was added or changed after rdbscope wrote the plan): remove it, or make the plan again`);
+    }
     this.count++;
     args[0] = Buffer.from(name);
     const id = args[1]!.toString('base64');

@@ -5,7 +5,8 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { formatGuard, PLAN_MAGIC } from './model.js';
+import { randomBytes } from 'node:crypto';
+import { formatGuard, PLAN_MAGIC, sealOf } from './model.js';
 import type { PlanItem, Snapshot, Totals } from './build.js';
 import { commentText, repr } from './quote.js';
 import { humanBytes } from '../inventory/progress.js';
@@ -88,7 +89,7 @@ export interface PlanMeta {
 /** Every value written into a comment line goes through this (see commentText). */
 const c = commentText;
 
-function headerLines(m: PlanMeta, t: Totals): string[] {
+function headerLines(m: PlanMeta, t: Totals, seal: string): string[] {
   const s = m.snapshot;
   const ctime = s.ctime !== null ? new Date(s.ctime * 1000).toISOString() : 'unknown';
   const lines = [
@@ -101,6 +102,7 @@ function headerLines(m: PlanMeta, t: Totals): string[] {
     `# action: ${c(m.action)}${m.params ? ` (${c(m.params)})` : ''}`,
     `# keys: ${t.keys}`,
     `# commands: ${t.commands}`,
+    `# seal: ${seal}`,
     `# bytes to free: ${t.free} (${humanBytes(t.free)}, estimated from the snapshot)`,
     `# generated at: ${new Date().toISOString()}`,
     '#',
@@ -112,7 +114,8 @@ function headerLines(m: PlanMeta, t: Totals): string[] {
   if (m.respOut) lines.push(`# The same commands as RESP, without guards or backup: redis-cli --pipe < ${c(m.respOut)}`);
   lines.push(
     '# Each "#@" line is the guard of the command below it: the type, TTL (none, or the expiry in ms since the epoch),',
-    '# size (STRLEN or element count) and memory recorded in the snapshot. Remove a command and its "#@" line to',
+    '# size (STRLEN or element count) and memory recorded in the snapshot, and its seal: apply runs only commands whose',
+    '# seal matches this plan\'s (a line added or changed since is refused). Remove a command and its "#@" line to',
     '# leave a key alone.',
   );
   return lines;
@@ -124,7 +127,8 @@ export function writePlan(m: PlanMeta, totals: Totals, items: Iterable<PlanItem>
   const resp = m.respOut ? new AtomicFile(m.respOut) : null;
   let written = 0;
   try {
-    text.write(headerLines(m, totals).join('\n') + '\n');
+    const seal = randomBytes(16).toString('hex');
+    text.write(headerLines(m, totals, seal).join('\n') + '\n');
     let db = -1;
     for (const it of items) {
       if (it.kind === 'group') {
@@ -136,7 +140,9 @@ export function writePlan(m: PlanMeta, totals: Totals, items: Iterable<PlanItem>
         text.write(`SELECT ${db}\n`);
         resp?.write(respCommand([Buffer.from('SELECT'), Buffer.from(String(db))]));
       }
-      text.write(`${formatGuard(it.guard)}\n${formatCommand(it.args)}\n`);
+      const guard = formatGuard(it.guard);
+      const command = formatCommand(it.args);
+      text.write(`${guard} seal=${sealOf(seal, db, guard, command)}\n${command}\n`);
       resp?.write(respCommand(it.args));
       written++;
     }
