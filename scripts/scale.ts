@@ -24,6 +24,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Crc64 } from '../src/decode/crc64.js';
 import { listpack } from '../test/helpers/rdbWriter.js';
+import { rng } from '../test/helpers/random.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench-out', 'scale');
@@ -132,18 +133,6 @@ class Out {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so that a dump is the same bytes every time it is made. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CTIME = 1_790_000_000;
 const PAGE = 'lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et '.repeat(3).slice(0, 300);
 
@@ -162,7 +151,7 @@ function writeDump(path: string, keys: number, first: number, seed: number): num
   o.byte(0xfb);
   o.len(keys);
   o.len(Math.round(keys * 0.22));
-  const rnd = prng(seed);
+  const rnd = rng(seed); // mulberry32: the same dump every time it is made
   const intset = Buffer.alloc(8 + 5 * 2);
   for (let n = 0; n < keys; n++) {
     const i = first + n;

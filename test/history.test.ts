@@ -11,7 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { haveRedisServer, resp, startRedis } from './helpers/redis.js';
-import { MONTH_S } from '../src/report/history-load.js';
+import { MONTH_S, monthlyGrowth, spanText, tooShortForRate } from '../src/report/history-load.js';
+import { fmtGrowth } from '../src/report/diff.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -267,4 +268,13 @@ function maxMemory(label: string, where: string): number {
 test('metrics: label values are escaped', async () => {
   const { escapeLabel } = await import('../src/report/metrics.js');
   assert.equal(escapeLabel('a"b\\c\nd'), 'a\\"b\\\\c\\nd');
+});
+
+test('snapshots less than a day apart: tables show no monthly growth rate (an hour times 730 is noise), the span in hours', () => {
+  const hour = 1 / (30.4375 * 24);
+  assert.equal(fmtGrowth(monthlyGrowth(100, 50, hour), hour), '-');
+  assert.equal(fmtGrowth(monthlyGrowth(100, 200, 0.5), 0.5), '+200.0 %/mo');
+  assert.ok(tooShortForRate(hour) && !tooShortForRate(2 / 30.4375));
+  assert.equal(spanText(hour), '1.0 hours');
+  assert.equal(spanText(1), '30.4 days');
 });

@@ -227,3 +227,64 @@ test('hostile labels, writers, file names and patterns stay inside their comment
   assert.deepEqual(p.commands.map((c) => c.args.map(String)), [['UNLINK', 'k:1']]);
   assert.equal(p.replId, 'abc123');
 });
+
+test('--fields in both forms; a field no hash of the family has is refused by name; cap-ttl says which keys it left out', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-fields-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const inv = inventory(dir, [
+    { key: 'h:1', type: 'hash', length: 3, memory: 100, pattern: 'h:{n}' },
+    { key: 'h:2', type: 'hash', length: 3, memory: 100, pattern: 'h:{n}' },
+    { key: 't:1', type: 'string', length: 3, memory: 60, expires_at: 1_700_000_000_000 + 86_400_000 * 30, pattern: 't:{n}' },
+    { key: 't:2', type: 'string', length: 3, memory: 70, pattern: 't:{n}' },
+    { key: 't:3', type: 'string', length: 3, memory: 80, pattern: 't:{n}' },
+  ]);
+  const db = openForWrite(inv);
+  const ins = db.prepare('INSERT INTO hash_fields (snapshot_id, pattern, field, field_text, hashes, family_hashes) VALUES (1, ?, ?, ?, 2, 2)');
+  for (const f of ['name', 'email', 'old']) ins.run('h:{n}', Buffer.from(f), f);
+  closeAfterWrite(db);
+  const out = join(dir, 'f.plan');
+  const commands = (): string[] => readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('HDEL'));
+  plan(inv, out, { where: "pattern = 'h:{n}'", action: 'hdel', fields: ['old,email'] });
+  assert.deepEqual(commands(), ['HDEL "h:1" old email', 'HDEL "h:2" old email']);
+  plan(inv, out, { where: "pattern = 'h:{n}'", action: 'hdel', fields: ['old', 'email'] });
+  assert.deepEqual(commands(), ['HDEL "h:1" old email', 'HDEL "h:2" old email']);
+  assert.throws(() => plan(inv, out, { where: "pattern = 'h:{n}'", action: 'hdel', fields: ['old,a,b'] }),
+    { name: 'UserError', message: /^--fields: no hash of the selected keys has a field "a" \(their fields: h:\{n\}: "name", "email", "old"\)/ });
+  const cap = plan(inv, out, { where: "pattern = 't:{n}'", action: 'cap-ttl', ttl: 3600 });
+  assert.equal(cap.keys, 1);
+  assert.deepEqual(cap.notes, ['2 selected keys (150 bytes) have no TTL and were left out: cap-ttl only shortens TTLs; give them one with a second plan, --action expire']);
+  assert.deepEqual(plan(inv, out, { where: "pattern = 't:{n}'", action: 'unlink' }).notes, []);
+});
+
+test('--jitter spreads the TTLs of a big expire or cap-ttl plan (by default past 1,000 keys), the same way every time', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rdbscope-jitter-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const rows: Row[] = Array.from({ length: 1500 }, (_, i) => ({ key: `s:${i}`, type: 'string', length: 3, memory: 60, pattern: 's:{n}' }));
+  rows.push(...Array.from({ length: 300 }, (_, i) => ({ key: `c:${i}`, type: 'string', length: 3, memory: 60, expires_at: 1_700_000_000_000 + 86_400_000 * 30, pattern: 'c:{n}' })));
+  const inv = inventory(dir, rows);
+  const out = join(dir, 'j.plan');
+  const ttls = (): number[] => readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('EXPIRE')).map((l) => Number(l.split(' ')[2]));
+  const stats = (v: number[]): { min: number; max: number; distinct: number; mean: number } =>
+    ({ min: Math.min(...v), max: Math.max(...v), distinct: new Set(v).size, mean: v.reduce((a, b) => a + b, 0) / v.length });
+
+  plan(inv, out, { where: "pattern = 's:{n}'", action: 'expire', ttl: 3600 });
+  const a = ttls();
+  const s = stats(a);
+  assert.equal(a.length, 1500);
+  assert.ok(s.min >= 3240 && s.max <= 3960, JSON.stringify(s));
+  assert.ok(s.distinct > 400 && s.max - s.min > 600, `spread over the whole range: ${JSON.stringify(s)}`);
+  assert.ok(Math.abs(s.mean - 3600) < 30, `centred: ${s.mean}`);
+  assert.match(readFileSync(out, 'utf8'), /^# action: expire \(EXPIRE 3600 NX on keys without a TTL, the TTLs spread over \+-10 % \(--jitter 10\)/m);
+  plan(inv, out, { where: "pattern = 's:{n}'", action: 'expire', ttl: 3600 });
+  assert.deepEqual(ttls(), a, 'the same plan from the same inventory');
+
+  plan(inv, out, { where: "pattern = 's:{n}'", action: 'expire', ttl: 3600, jitter: 0 });
+  assert.deepEqual(new Set(ttls()), new Set([3600]));
+  plan(inv, out, { where: "pattern = 's:{n}' AND key < CAST('s:2' AS BLOB)", action: 'expire', ttl: 3600 });
+  assert.deepEqual(new Set(ttls()), new Set([3600]), 'a small plan: one TTL unless --jitter is given');
+
+  plan(inv, out, { where: "pattern = 'c:{n}'", action: 'cap-ttl', ttl: 3600, jitter: 20 });
+  const c = stats(ttls());
+  assert.ok(c.min >= 2880 && c.max <= 3600 && c.distinct > 100, `a cap is never exceeded: ${JSON.stringify(c)}`);
+  assert.throws(() => plan(inv, out, { where: '1', action: 'expire', ttl: 60, jitter: 150 }), /--jitter 150: expected a percentage/);
+});

@@ -71,7 +71,7 @@ test('summary numbers match the rows: totals, databases, types, TTL buckets, his
   assert.equal(bucket('> 7 d'), 100);
   assert.equal(d.ttl.reduce((s, b) => s + b.memory, 0), mem);
   assert.equal(d.memoryHistogram.reduce((s, b) => s + b.keys, 0), data.length);
-  assert.equal(d.memoryHistogram.find((b) => b.label === '>= 4 MB')!.keys, 1);
+  assert.equal(d.memoryHistogram.find((b) => b.label === '>= 4 MiB')!.keys, 1);
   assert.equal(d.lengthHistogram.reduce((s, b) => s + b.keys, 0), data.filter((r) => r.type !== 'string').length);
   assert.deepEqual(d.topKeys.map((k) => k.key).slice(0, 2), ['big:zset', '"\\xde\\xad\\nb"']);
   const fam = d.patterns.find((p) => p.pattern === 'cache:item:{id}')!;

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { checkReplId, connect } from '../apply/connect.js';
 import { applyPlan, type Outcome } from '../apply/run.js';
 import { openPlan } from '../plan/parse.js';
-import { repr } from '../plan/quote.js';
+import { utf8OrNull } from '../output/text.js';
 import { formatCommand } from '../plan/write.js';
 
 interface Args {
@@ -18,6 +18,7 @@ interface Args {
   cluster: boolean;
   force: boolean;
   format: string;
+  summary: boolean;
 }
 
 /** Parses `10%` or `0.1`. */
@@ -54,6 +55,7 @@ export const applyCommand: CommandModule<object, Args> = {
       .option('cluster', { type: 'boolean', default: false, describe: 'connect as a Redis Cluster client (detected otherwise)' })
       .option('force', { type: 'boolean', default: false, describe: 'apply even if the server\'s replication id is not the snapshot\'s' })
       .option('format', { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'json: one JSON object a line, then a summary object' })
+      .option('summary', { type: 'boolean', default: false, describe: 'print only the summary, not a line per plan line (for big plans)' })
       .example('$0 apply cleanup.plan --url redis://10.0.0.5:6379', 'dry run: what would happen to each key')
       .example('REDISCLI_AUTH=secret $0 apply cleanup.plan --url rediss://app@cache:6380 --execute --rate 500', 'apply over TLS, 500 keys a second'),
   handler: async (a) => {
@@ -83,9 +85,11 @@ export const applyCommand: CommandModule<object, Args> = {
         execute: a.execute, tolerance, rate: a.rate, batch: a.batch, planPath: a.plan, target: t.shown,
         backupPath: a.backup ?? `${a.plan}.backup`, journalPath: a.journal ?? `${a.plan}.journal`,
         onOutcome: (o) => {
+          if (a.summary) return;
           if (json) {
             process.stdout.write(JSON.stringify({
-              line: o.line, db: o.db, command: o.command.args[0]!.toString(), key: repr(o.command.args[1]!),
+              // the key as text when it is UTF-8 (null otherwise), and always its exact bytes in base64
+              line: o.line, db: o.db, command: o.command.args[0]!.toString(), key: utf8OrNull(o.command.args[1]!),
               key_base64: o.command.args[1]!.toString('base64'), status: o.status, detail: o.detail, in_flight_before: o.inFlightBefore,
             }) + '\n');
           } else process.stdout.write(describe(o) + '\n');

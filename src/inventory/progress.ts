@@ -1,7 +1,8 @@
 /** A one-line progress display on stderr (TTY only): bytes, keys, rate, ETA. */
 
+/** Bytes in binary units, labelled as such (KiB = 1,024 bytes, MiB, GiB, TiB). */
 export function humanBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) {

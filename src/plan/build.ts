@@ -2,6 +2,7 @@
  * Turning inventory rows into plan entries: which keys an action applies to (the action's own condition AND the
  * rule's or --where's), the command for each, its guard, and the bytes it should free.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { UserError } from '../errors.js';
 import type { Action, Guard } from './model.js';
@@ -23,6 +24,11 @@ export interface PlanOptions {
   readonly ruleParams?: Record<string, unknown>;
   /** Seconds for expire / cap-ttl. */
   readonly ttl: number | null;
+  /**
+   * Spread of the TTLs of expire / cap-ttl, as a fraction (0.1: expire gives ttl +-10 %, cap-ttl between 90 % and
+   * 100 % of the cap): keys given one TTL together would all expire in the same moment. 0: none.
+   */
+  readonly jitter?: number;
   /** Hash fields for hdel. */
   readonly fields: Buffer[];
   /** Elements to keep, and elements per command, for trim. */
@@ -84,6 +90,24 @@ function selection(o: PlanOptions, snap: Snapshot): { sql: string; free: string;
   return { sql: parts.join(' AND '), free: a.free, cmds: a.cmds ?? '1' };
 }
 
+/**
+ * Keys of the selection (the rule and --where) that the action's own condition is replaced by `cond` for: how many
+ * and their memory; and the distinct families among them.
+ */
+export function selectionWith(db: Database.Database, o: PlanOptions, snap: Snapshot, cond: string): { keys: number; memory: number; families: Array<string | null> } {
+  const sel = selection({ ...o, action: 'unlink' }, snap).sql + ` AND (${cond})`;
+  try {
+    const q = (sql: string): Database.Statement => db.prepare(sql);
+    const t = q(`SELECT COUNT(*) AS keys, COALESCE(SUM(k.memory), 0) AS memory FROM keys k WHERE ${sel}`);
+    const f = q(`SELECT DISTINCT k.pattern FROM keys k WHERE ${sel}`).pluck();
+    const tot = (o.ruleParams ? t.get(o.ruleParams) : t.get()) as { keys: number; memory: number };
+    const families = (o.ruleParams ? f.all(o.ruleParams) : f.all()) as Array<string | null>;
+    return { ...tot, families };
+  } catch (err) {
+    throw sqliteErrorFor(err, o);
+  }
+}
+
 function sqlError(err: unknown, what: string): UserError {
   const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return new UserError(`${what}: ${msg}`);
@@ -133,6 +157,18 @@ function guardOf(r: KeyRow, len: number): Guard {
   return { type: r.type, ttl, expiresAt: r.expires_at, len: r.type === 'module' ? -1 : len, mem: r.memory };
 }
 
+/**
+ * The TTL for one key: o.ttl spread by o.jitter over [from, 1] (from -1: +-jitter; 0: -jitter to 0), by a hash of
+ * the key, so that the same inventory gives the same plan.
+ */
+function jittered(o: PlanOptions, key: Buffer, from: -1 | 0): number {
+  const ttl = o.ttl ?? 0;
+  if (!o.jitter) return ttl;
+  const h = createHash('sha256').update(key).digest().readUInt32BE(0) / 0x100000000; // [0, 1)
+  const u = from + h * (1 - from); // [from, 1)
+  return Math.max(1, Math.round(ttl * (1 + (from === 0 ? -u : u) * o.jitter)));
+}
+
 function* commandsFor(r: KeyRow, o: PlanOptions): Generator<PlanItem> {
   const key = r.key;
   const cmd = (args: Array<string | Buffer>, len: number, free: number): PlanItem => ({
@@ -143,10 +179,10 @@ function* commandsFor(r: KeyRow, o: PlanOptions): Generator<PlanItem> {
       yield cmd(['UNLINK', key], r.length, r.memory);
       return;
     case 'expire':
-      yield cmd(['EXPIRE', key, String(o.ttl), 'NX'], r.length, r.memory);
+      yield cmd(['EXPIRE', key, String(jittered(o, key, -1)), 'NX'], r.length, r.memory);
       return;
     case 'cap-ttl':
-      yield cmd(['EXPIRE', key, String(o.ttl), 'LT'], r.length, 0);
+      yield cmd(['EXPIRE', key, String(jittered(o, key, 0)), 'LT'], r.length, 0);
       return;
     case 'persist':
       yield cmd(['PERSIST', key], r.length, 0);

@@ -4,7 +4,8 @@
 import { openForRead } from '../inventory/db.js';
 import { loadRules } from '../rules/engine.js';
 import { UserError } from '../errors.js';
-import { findSnapshot, planItems, planTotals, type PlanOptions } from './build.js';
+import type { Db } from '../inventory/db.js';
+import { findSnapshot, planItems, planTotals, selectionWith, type PlanOptions, type Snapshot } from './build.js';
 import type { Action } from './model.js';
 import { impliedAction, ruleKeysSql } from './rule.js';
 import { writePlan } from './write.js';
@@ -21,7 +22,13 @@ export interface MakePlanInput {
   readonly keep: number | null;
   readonly batch: number;
   readonly resp: boolean;
+  /** expire / cap-ttl: spread the TTLs over +-P % (undefined: 10 % for plans of over 1,000 keys, else none). */
+  readonly jitter?: number | null;
 }
+
+/** Plans of more keys than this spread their TTLs by default. */
+const JITTER_FROM_KEYS = 1000;
+const DEFAULT_JITTER_PERCENT = 10;
 
 export interface MakePlanResult {
   readonly out: string;
@@ -32,6 +39,34 @@ export interface MakePlanResult {
   readonly keys: number;
   readonly commands: number;
   readonly bytesToFree: number;
+  /** What the user should know about the plan (keys left out, and why): printed on stderr. */
+  readonly notes: string[];
+}
+
+/** `--fields a,b --fields c`: the field names, from both forms. */
+export function splitFields(given: readonly string[]): string[] {
+  return given.flatMap((f) => f.split(',')).filter((f) => f !== '');
+}
+
+/**
+ * Refuses a field that no hash of the selected families has, where the inventory knows their field names
+ * (hash_fields: families of hashes of up to 128 fields). Families it knows nothing of leave every name possible.
+ */
+function checkFields(db: Db, snap: Snapshot, families: Array<string | null>, fields: readonly string[]): void {
+  const known = new Map<string, Set<string>>();
+  const q = db.prepare('SELECT field FROM hash_fields WHERE snapshot_id = ? AND pattern = ?').pluck();
+  for (const fam of families) {
+    if (fam === null) return; // keys without a family: nothing is known of their fields
+    const names = (q.all(snap.id, fam) as Buffer[]).map((b) => Buffer.from(b).toString('latin1'));
+    if (names.length === 0) return; // a family whose field names were not counted
+    known.set(fam, new Set(names));
+  }
+  for (const f of fields) {
+    const bytes = Buffer.from(f, 'utf8').toString('latin1');
+    if ([...known.values()].some((names) => names.has(bytes))) continue;
+    const shown = [...known].map(([fam, names]) => `${fam}: ${[...names].slice(0, 12).map((n) => JSON.stringify(Buffer.from(n, 'latin1').toString('utf8'))).join(', ')}${names.size > 12 ? ', ...' : ''}`).join('; ');
+    throw new UserError(`--fields: no hash of the selected keys has a field ${JSON.stringify(f)} (their fields: ${shown}); give several as --fields a,b or --fields a --fields b`);
+  }
 }
 
 function ruleSql(id: string): string {
@@ -49,19 +84,23 @@ function ruleSql(id: string): string {
 function checkOptions(i: MakePlanInput, action: Action): void {
   const posInt = (v: number | null): boolean => v !== null && Number.isInteger(v) && v > 0;
   if ((action === 'expire' || action === 'cap-ttl') && !posInt(i.ttl)) throw new UserError(`--action ${action} needs --ttl SECONDS (a positive integer)`);
-  if (action === 'hdel' && i.fields.length === 0) throw new UserError('--action hdel needs --fields (the hash fields to delete)');
+  if (action === 'hdel' && splitFields(i.fields).length === 0) throw new UserError('--action hdel needs --fields (the hash fields to delete)');
   if (action === 'trim' && (i.keep === null || !Number.isInteger(i.keep) || i.keep < 0)) throw new UserError('--action trim needs --keep N (elements to keep, 0 or more)');
   if (!posInt(i.batch)) throw new UserError('--batch must be a positive integer');
+  if (i.jitter !== undefined && i.jitter !== null && !(Number.isFinite(i.jitter) && i.jitter >= 0 && i.jitter < 100)) {
+    throw new UserError(`--jitter ${i.jitter}: expected a percentage from 0 to under 100`);
+  }
 }
 
-function paramsText(i: MakePlanInput, action: Action): string {
+function paramsText(i: MakePlanInput, action: Action, jitter: number): string {
+  const spread = (how: string): string => (jitter > 0 ? `, the TTLs spread ${how} (--jitter ${jitter}), so that the keys do not all expire at once` : ', one TTL for all (--jitter 0)');
   switch (action) {
     case 'expire':
-      return `EXPIRE ${i.ttl} NX on keys without a TTL`;
+      return `EXPIRE ${i.ttl} NX on keys without a TTL${spread(`over +-${jitter} %`)}`;
     case 'cap-ttl':
-      return `EXPIRE ${i.ttl} LT on keys whose TTL is longer`;
+      return `EXPIRE ${i.ttl} LT on keys whose TTL is longer${spread(`down to ${100 - jitter} % of the cap`)}`;
     case 'hdel':
-      return `fields ${i.fields.map((f) => JSON.stringify(f)).join(', ')}`;
+      return `fields ${splitFields(i.fields).map((f) => JSON.stringify(f)).join(', ')}`;
     case 'trim':
       return `keep ${i.keep} elements (list head / highest-scored zset members), ${i.batch} per command`;
     case 'unlink':
@@ -83,15 +122,26 @@ export function makePlan(i: MakePlanInput): MakePlanResult {
     const snap = findSnapshot(db, i.snapshot);
     const o: PlanOptions = {
       action, where: i.where, ruleSql: rsql, ruleParams: rsql ? { snapshot: snap.id } : undefined, ttl: i.ttl,
-      fields: i.fields.map((f) => Buffer.from(f, 'utf8')), keep: i.keep, batch: i.batch,
+      fields: splitFields(i.fields).map((f) => Buffer.from(f, 'utf8')), keep: i.keep, batch: i.batch,
     };
+    const notes: string[] = [];
+    if (action === 'hdel') checkFields(db, snap, selectionWith(db, o, snap, "k.type = 'hash'").families, splitFields(i.fields));
+    if (action === 'cap-ttl') {
+      const none = selectionWith(db, o, snap, 'k.expires_at IS NULL');
+      if (none.keys > 0) {
+        notes.push(`${none.keys} selected keys (${none.memory} bytes) have no TTL and were left out: cap-ttl only shortens TTLs; ` +
+          'give them one with a second plan, --action expire');
+      }
+    }
     const totals = planTotals(db, o, snap);
+    const ttlAction = action === 'expire' || action === 'cap-ttl';
+    const jitter = !ttlAction ? 0 : (i.jitter ?? (totals.keys > JITTER_FROM_KEYS ? DEFAULT_JITTER_PERCENT : 0));
     const respOut = i.resp ? `${i.out}.resp` : null;
     const written = writePlan(
-      { snapshot: snap, inventory: i.inventory, rule: i.rule, where: i.where, action, params: paramsText(i, action), out: i.out, respOut },
-      totals, planItems(db, o, snap, totals),
+      { snapshot: snap, inventory: i.inventory, rule: i.rule, where: i.where, action, params: paramsText(i, action, jitter), out: i.out, respOut },
+      totals, planItems(db, { ...o, jitter: jitter / 100 }, snap, totals),
     );
-    return { out: i.out, respOut, snapshot: snap.id, rule: i.rule, action, keys: totals.keys, commands: written, bytesToFree: totals.free };
+    return { out: i.out, respOut, snapshot: snap.id, rule: i.rule, action, keys: totals.keys, commands: written, bytesToFree: totals.free, notes };
   } finally {
     db.close();
   }

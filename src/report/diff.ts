@@ -7,7 +7,7 @@ import type { Db } from '../inventory/db.js';
 import { makeSink, type Cell, type Format } from '../inventory/format.js';
 import { fmtBytes, fmtInt, table } from './text-escape.js';
 import {
-  familySql, monthlyGrowth, monthsBetween, NO_PATTERN, snapshotName, type SnapshotInfo,
+  familySql, monthlyGrowth, monthsBetween, spanText, tooShortForRate, NO_PATTERN, snapshotName, type SnapshotInfo,
 } from './history-load.js';
 
 export interface PatternDiff {
@@ -45,19 +45,14 @@ function emptyDiff(pattern: string): PatternDiff {
 }
 
 /** Per pair of families (in `from`, in `to`; null: absent there), what the keys of that pair add up to. */
-interface PairRow {
+interface PairRow extends Pick<PatternDiff, 'newKeys' | 'newMemory' | 'goneKeys' | 'goneMemory' | 'ttlAdded' | 'ttlRemoved'> {
   fp: string | null;
   tp: string | null;
+  /** Rows in `from` and in `to`, and their memory. */
   nf: number;
   nt: number;
   fm: number;
   tm: number;
-  newKeys: number;
-  newMemory: number;
-  goneKeys: number;
-  goneMemory: number;
-  ttlAdded: number;
-  ttlRemoved: number;
 }
 
 /**
@@ -137,9 +132,9 @@ function signed(n: number, f: (n: number) => string): string {
   return n > 0 ? `+${f(n)}` : n < 0 ? `-${f(-n)}` : '0';
 }
 
-/** Growth as a percentage a month, or '-' when undefined. */
-export function fmtGrowth(g: number | null): string {
-  return g === null ? '-' : `${signed(g * 100, (v) => v.toFixed(1))} %/mo`;
+/** Growth as a percentage a month, or '-' when undefined or the span is under a day (see tooShortForRate). */
+export function fmtGrowth(g: number | null, months: number | null): string {
+  return g === null || tooShortForRate(months) ? '-' : `${signed(g * 100, (v) => v.toFixed(1))} %/mo`;
 }
 
 /** Writes the diff as a table (for people), csv (one row per pattern) or json (the whole result). */
@@ -154,12 +149,13 @@ export function renderDiff(r: DiffResult, format: Format, write: (s: string) => 
     sink.end();
     return;
   }
-  const span = r.months === null ? 'no elapsed time known' : `${(r.months * 30.4375).toFixed(1)} days`;
+  const span = r.months === null ? 'no elapsed time known'
+    : spanText(r.months) + (tooShortForRate(r.months) ? ' (under a day: no monthly growth rate)' : '');
   write(`from ${snapshotName(r.from)} to ${snapshotName(r.to)}: ${span}\n\n`);
   const rows = [...r.patterns, r.total].map((d) => [
     d.pattern, fmtInt(d.keysBefore), fmtInt(d.keysAfter), fmtBytes(d.memoryBefore), fmtBytes(d.memoryAfter),
     signed(d.memoryAfter - d.memoryBefore, fmtBytes), fmtInt(d.newKeys), fmtInt(d.goneKeys),
-    `+${fmtInt(d.ttlAdded)}/-${fmtInt(d.ttlRemoved)}`, fmtGrowth(d.growthPerMonth),
+    `+${fmtInt(d.ttlAdded)}/-${fmtInt(d.ttlRemoved)}`, fmtGrowth(d.growthPerMonth, r.months),
   ]);
   write(table(['pattern', 'keys before', 'keys after', 'memory before', 'memory after', 'change', 'new', 'gone',
     'ttl +/-', 'growth'], rows) + '\n');

@@ -40,6 +40,12 @@ export function familySql(alias: string): string {
     ELSE ${alias}.key_text END)`;
 }
 
+/** A span for people: hours below two days, else days. */
+export function spanText(months: number): string {
+  const hours = months * 30.4375 * 24;
+  return hours < 48 ? `${hours.toFixed(1)} hours` : `${(hours / 24).toFixed(1)} days`;
+}
+
 /** Average month length in seconds (365.25 / 12 days). */
 export const MONTH_S = 30.4375 * 86400;
 
@@ -79,6 +85,14 @@ export function patternStats(db: Db, snap: SnapshotInfo): PatternStats[] {
 export function monthsBetween(a: SnapshotInfo, b: SnapshotInfo): number | null {
   if (a.ctime === null || b.ctime === null || a.ctime === b.ctime) return null;
   return (b.ctime - a.ctime) / MONTH_S;
+}
+
+/**
+ * Whether a span is too short for a monthly rate to mean anything to a reader (under a day: an hour's change
+ * times 730 is noise, not a trend). Tables show no rate then; the JSON, CSV and metrics keep the computed one.
+ */
+export function tooShortForRate(months: number | null): boolean {
+  return months !== null && months < 1 / 30.4375;
 }
 
 /**

@@ -66,7 +66,7 @@ function bucketLabels(names: readonly string[]): string[] {
   return [`< ${names[0]}`, ...names.slice(1).map((n, i) => `${names[i]} - ${n}`), `>= ${names[names.length - 1]}`];
 }
 
-const MEMORY_LABELS = bucketLabels(['64 B', '256 B', '1 KB', '4 KB', '16 KB', '64 KB', '256 KB', '1 MB', '4 MB']);
+const MEMORY_LABELS = bucketLabels(['64 B', '256 B', '1 KiB', '4 KiB', '16 KiB', '64 KiB', '256 KiB', '1 MiB', '4 MiB']);
 const LENGTH_LABELS = [`1 - 7`, ...LENGTH_EDGES.slice(1).map((e, i) => `${LENGTH_EDGES[i]} - ${e - 1}`), `>= ${LENGTH_EDGES[LENGTH_EDGES.length - 1]}`];
 
 function fill(labels: string[], rows: Array<{ b: number; keys: number; memory: number }>): Bucket[] {

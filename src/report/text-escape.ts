@@ -10,9 +10,9 @@ export function escapeBytes(bytes: Uint8Array | string): string {
   return displayBytes(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
 }
 
-/** Bytes in binary units: 512 B, 1.5 KB, 20.3 MB (1 KB = 1024 B). */
+/** Bytes in binary units, labelled as such (KiB = 1,024 bytes, MiB, GiB, TiB). */
 export function fmtBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;
   let i = 0;
   while (Math.abs(v) >= 1024 && i < units.length - 1) {

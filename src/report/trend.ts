@@ -8,7 +8,7 @@ import { makeSink, type Cell, type Format } from '../inventory/format.js';
 import { fmtBytes, fmtInt, table } from './text-escape.js';
 import { fmtGrowth } from './diff.js';
 import {
-  completeSnapshots, monthlyGrowth, monthsBetween, patternStats, type PatternStats, type SnapshotInfo,
+  completeSnapshots, monthlyGrowth, monthsBetween, spanText, patternStats, type PatternStats, type SnapshotInfo,
 } from './history-load.js';
 
 export type GroupBy = 'label' | 'source';
@@ -89,10 +89,10 @@ export function renderTrend(groups: TrendGroup[], threshold: number, format: For
     return;
   }
   for (const g of groups) {
-    const span = g.months === null ? 'an unknown time span' : `${(g.months * 30.4375).toFixed(1)} days`;
+    const span = g.months === null ? 'an unknown time span' : spanText(g.months);
     write(`${g.group}: ${g.snapshots.length} snapshot(s) over ${span}; flagged: growth over ${(threshold * 100).toFixed(1)} %/mo\n\n`);
     const rows = g.rows.map((r) => [r.flagged ? '!' : '', r.pattern, String(r.seen), fmtInt(r.keysFirst), fmtInt(r.keysLast),
-      fmtBytes(r.memoryFirst), fmtBytes(r.memoryLast), fmtGrowth(r.growthPerMonth)]);
+      fmtBytes(r.memoryFirst), fmtBytes(r.memoryLast), fmtGrowth(r.growthPerMonth, g.months)]);
     write(table(['', 'pattern', 'seen', 'keys first', 'keys last', 'memory first', 'memory last', 'growth'], rows, 'llrrrrrr') + '\n\n');
   }
 }

@@ -15,7 +15,7 @@ const TTL_BUCKETS = ['no expiry', 'already expired', '< 1 h', '1-24 h', '1-7 d',
 
 function memoryBucketSql(): { expr: string; labels: string[] } {
   const edges = [64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
-  const names = ['64 B', '256 B', '1 KB', '4 KB', '16 KB', '64 KB', '256 KB', '1 MB', '4 MB'];
+  const names = ['64 B', '256 B', '1 KiB', '4 KiB', '16 KiB', '64 KiB', '256 KiB', '1 MiB', '4 MiB'];
   const labels = [`< ${names[0]}`, ...names.slice(1).map((n, i) => `${names[i]} - ${n}`), `>= ${names[names.length - 1]}`];
   const cases = edges.map((e, i) => `WHEN memory < ${e} THEN ${i}`).join(' ');
   return { expr: `CASE ${cases} ELSE ${edges.length} END`, labels };

@@ -1,7 +1,7 @@
 -- id: compressible-values
 -- title: Large string values that compress well
 -- severity: info
--- rationale: Strings over 1 KB whose content deflates to half or less (JSON, HTML, logs, serialized objects)
+-- rationale: Strings over 1 KiB whose content deflates to half or less (JSON, HTML, logs, serialized objects)
 --   can be stored compressed by the client: less memory, less network, faster replication.
 -- fix: Compress on write and decompress on read in the client (zstd, lz4 or gzip with a marker byte), starting
 --   with the families at the top of this list.
@@ -15,7 +15,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        COUNT(*) AS keys,
        SUM(memory) AS memory,
        CAST(SUM(length) * (1 - 1 / AVG(compress_ratio)) AS INTEGER) AS savings,
-       printf('average ratio %.1f (%d of %d values measured) on values averaging %.1f KB',
+       printf('average ratio %.1f (%d of %d values measured) on values averaging %.1f KiB',
               AVG(compress_ratio), COUNT(compress_ratio), COUNT(*), AVG(length) / 1024.0) AS detail,
        MIN(key) AS example
 FROM notable_keys

@@ -11,7 +11,7 @@
 -- Candidates: hashtable/skiplist keys with at most 512 elements of at most 256 bytes (the largest element;
 -- for a hash, field and value together). Sets only when the writer is Redis 7.2+ or Valkey (set listpacks).
 -- Listpack size, an upper bound per key: 7 bytes of header and end mark, plus per element its bytes and at most
--- 4 bytes of entry header and back-length (elements under 4 KB): hash pair L + 8, set member L + 4, sorted set
+-- 4 bytes of entry header and back-length (elements under 4 KiB): hash pair L + 8, set member L + 4, sorted set
 -- member L + 4 and score <= 28, with L the largest element. New memory: 16-byte object + listpack * 1.25
 -- (allocator rounding) + key overhead (32 + (key bytes + 5) * 1.25). Savings: memory minus that, floored at 0.
 -- @affected

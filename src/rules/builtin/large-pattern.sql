@@ -1,7 +1,7 @@
 -- id: large-pattern
 -- title: Key families with a large average size
 -- severity: info
--- rationale: Families averaging over 10 KB a key make every read and write move a lot of data: they cost network
+-- rationale: Families averaging over 10 KiB a key make every read and write move a lot of data: they cost network
 --   bandwidth and latency, and replicas and AOF carry them in full on every change.
 -- fix: Store only what is read together: split big objects into smaller keys or hash fields, compress values on
 --   the client, or keep the bulk elsewhere and cache a summary.
@@ -12,7 +12,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        SUM(keys) AS keys,
        SUM(memory) AS memory,
        0 AS savings,
-       printf('average %.1f KB a key, largest %.1f KB', SUM(memory) * 1.0 / SUM(keys) / 1024.0, MAX(memory_max) / 1024.0) AS detail,
+       printf('average %.1f KiB a key, largest %.1f KiB', SUM(memory) * 1.0 / SUM(keys) / 1024.0, MAX(memory_max) / 1024.0) AS detail,
        MIN(key_min) AS example
 FROM key_groups
 WHERE snapshot_id = :snapshot
@@ -25,7 +25,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        COUNT(*) AS keys,
        SUM(memory) AS memory,
        0 AS savings,
-       printf('average %.1f KB a key, largest %.1f KB', AVG(memory) / 1024.0, MAX(memory) / 1024.0) AS detail,
+       printf('average %.1f KiB a key, largest %.1f KiB', AVG(memory) / 1024.0, MAX(memory) / 1024.0) AS detail,
        MIN(key) AS example
 FROM keys
 WHERE snapshot_id = :snapshot
