@@ -297,3 +297,27 @@ test('apply refuses a journal and a backup that are the same file (or the plan),
   }
   assert.equal(r.cli('DBSIZE'), '2');
 });
+
+test('apply --execute says what used_memory shows was freed, next to what the plan estimated', { skip }, async (t) => {
+  const { dir, r, c } = await liveServer(t, 'rdbscope-freed-');
+  const cmds: Buffer[] = [];
+  for (let i = 0; i < 5000; i++) cmds.push(resp('SET', `big:${i}`, 'x'.repeat(900 + (i % 200))));
+  for (let i = 0; i < 100; i++) cmds.push(resp('SET', `keep:${i}`, 'v'));
+  r.pipe(Buffer.concat(cmds));
+  const inv = join(dir, 'inv.sqlite');
+  // the machine's redis-server is Debian's build (jemalloc of the system): the model that matches it
+  ok(rdbscope(['index', r.save(), '-o', inv, '-q', '--allocator', 'system']));
+  const plan = join(dir, 'big.plan');
+  ok(rdbscope(['plan', '--in', inv, '--out', plan, '--where', "key_text LIKE 'big:%'", '--action', 'unlink']));
+  const out = jsonLines(ok(rdbscope(['apply', plan, '--url', r.url, '--execute', '--format', 'json', '--summary'])).stdout);
+  assert.equal(out.length, 1, 'only the summary with --summary');
+  const m = (out[0]!.summary as { memory: { used_before: number; used_after: number; freed: number; estimated_now: number; estimated_at_expiry: number } }).memory;
+  assert.equal(await c.dbsize(), 100);
+  assert.equal(m.freed, m.used_before - m.used_after);
+  assert.equal(m.estimated_at_expiry, 0);
+  assert.ok(m.estimated_now > 5000 * 900, `estimate ${m.estimated_now}`);
+  t.diagnostic(`used_memory dropped by ${m.freed} bytes; the plan estimated ${m.estimated_now}`);
+  assert.ok(Math.abs(m.freed - m.estimated_now) / m.estimated_now < 0.1, `freed ${m.freed}, estimated ${m.estimated_now}`);
+  const text = ok(rdbscope(['apply', plan, '--url', r.url, '--execute'])).stdout;
+  assert.match(text, /^memory: used_memory [\d.]+ [KMG]?i?B before, [\d.]+ [KMG]?i?B after: .* \(the plan estimated [\d.]+ MiB now and 0 B more at expiry; other clients' writes count too\)$/m);
+});

@@ -123,7 +123,8 @@ test('plans select the keys each action applies to, with guards, groups and tota
   assert.deepEqual([u.keys, u.commands, u.bytesToFree], [4, 4, 290]);
   const text = readFileSync(out, 'utf8');
   assert.match(text, /^# keys: 4$/m);
-  assert.match(text, /^# bytes to free: 290 /m);
+  assert.match(text, /^# bytes to free now: 290 /m);
+  assert.match(text, /^# bytes to free at expiry: 0 /m);
   assert.match(text, /^# pattern sess:\{id\} in db 0: 4 keys/m);
   const p = readPlan(out);
   assert.equal(p.replId, 'abc123');
@@ -136,14 +137,19 @@ test('plans select the keys each action applies to, with guards, groups and tota
   assert.equal(resp.toString('latin1').split('*2\r\n$6\r\nUNLINK').length - 1, 4);
 
   // expire: only keys without a TTL; cap-ttl: only TTLs longer than the cap (counted from the dump's ctime).
-  plan(inv, out, { where: "pattern = 'sess:{id}'", action: 'expire', ttl: 600 });
+  // Savings: expire and cap-ttl free their keys' memory at expiry, not now.
+  const ex = plan(inv, out, { where: "pattern = 'sess:{id}'", action: 'expire', ttl: 600 });
   assert.deepEqual(readPlan(out).commands.map((c) => c.text), [`EXPIRE ${repr(odd)} 600 NX`, 'EXPIRE "sess:1" 600 NX']);
-  plan(inv, out, { where: "pattern = 'sess:{id}'", action: 'cap-ttl', ttl: 3600 });
+  assert.deepEqual([ex.bytesToFree, ex.bytesAtExpiry], [0, 150]);
+  assert.match(readFileSync(out, 'utf8'), /^# pattern sess:\{id\} in db 0: 2 keys, 0 B to free now, 150 B at expiry$/m);
+  const cp = plan(inv, out, { where: "pattern = 'sess:{id}'", action: 'cap-ttl', ttl: 3600 });
   assert.deepEqual(readPlan(out).commands.map((c) => c.text), ['EXPIRE "sess:3" 3600 LT']);
+  assert.deepEqual([cp.bytesToFree, cp.bytesAtExpiry], [0, 70]);
   plan(inv, out, { where: '1', action: 'persist' });
   assert.deepEqual(readPlan(out).commands.map((c) => c.args[1]!.toString()), ['sess:3', 'sess:4']);
-  plan(inv, out, { where: '1', action: 'hdel', fields: ['a', 'b c'] });
+  const hd = plan(inv, out, { where: '1', action: 'hdel', fields: ['a', 'b c'] });
   assert.deepEqual(readPlan(out).commands.map((c) => c.text), ['HDEL "h:1" a "b c"']);
+  assert.deepEqual([hd.bytesToFree, hd.bytesAtExpiry], [Math.floor(300 * 2 / 7), 0], 'two of seven fields: their share of the hash');
 
   // trim: absolute LTRIM / ZREMRANGEBYRANK steps of at most --batch elements, each guarded by the length before it.
   const tr = plan(inv, out, { where: '1', action: 'trim', keep: 1000, batch: 600 });

@@ -10,6 +10,7 @@ import { DESTRUCTIVE, type PlanCommand, type PlanStream } from '../plan/model.js
 import { UserError } from '../errors.js';
 import { BackupWriter, type BackupRecord } from './backup.js';
 import type { Client } from './connect.js';
+import { memoryAfter, memoryBefore } from './measure.js';
 import { defineGuard, runGuard, sha1, type GuardReply } from './guard.js';
 import { Journal, type JournalEntry } from './journal.js';
 
@@ -48,6 +49,8 @@ export interface ApplySummary {
   readonly backedUp: number;
   /** The run stopped early (shouldStop) with lines left. */
   readonly interrupted: boolean;
+  /** With --execute: used_memory (summed over a cluster's masters) before the first command and after the last. */
+  readonly memory: { before: number; after: number } | null;
 }
 
 function keyId(c: PlanCommand): string {
@@ -112,6 +115,7 @@ export async function applyPlan(client: Client, cluster: boolean, plan: PlanStre
     }
   }
   const backup = o.execute ? new BackupWriter(o.backupPath, o.planPath, o.target) : null;
+  const before = o.execute ? await memoryBefore(client, cluster) : null;
   let backedUp = 0;
   const size = o.rate > 0 ? Math.max(1, Math.min(o.batch, Math.ceil(o.rate / 4))) : o.batch;
   const started = Date.now();
@@ -146,7 +150,8 @@ export async function applyPlan(client: Client, cluster: boolean, plan: PlanStre
     backup?.close();
     journal.close();
   }
-  return { total: plan.count, counts, backedUp, interrupted };
+  const memory = before !== null ? { before, after: await memoryAfter(client, cluster) } : null;
+  return { total: plan.count, counts, backedUp, interrupted, memory };
 }
 
 interface BatchOutcome {

@@ -4,6 +4,7 @@ import { checkReplId, connect } from '../apply/connect.js';
 import { applyPlan, type Outcome } from '../apply/run.js';
 import { openPlan } from '../plan/parse.js';
 import { utf8OrNull } from '../output/text.js';
+import { humanBytes } from '../inventory/progress.js';
 import { formatCommand } from '../plan/write.js';
 
 interface Args {
@@ -103,12 +104,27 @@ export const applyCommand: CommandModule<object, Args> = {
       });
       process.removeListener('SIGINT', onSigint);
       const c = summary.counts;
-      if (json) process.stdout.write(JSON.stringify({ summary: { execute: a.execute, lines: summary.total, ...c, backed_up: summary.backedUp } }) + '\n');
+      // What the server's used_memory says was freed, next to what the plan estimated (its header).
+      const estimate = (name: string): number | null => {
+        const m = /^(\d+)/.exec(plan.header.get(name) ?? '');
+        return m ? Number(m[1]) : null;
+      };
+      const memory = summary.memory === null ? null : {
+        used_before: summary.memory.before, used_after: summary.memory.after, freed: summary.memory.before - summary.memory.after,
+        estimated_now: estimate('bytes to free now'), estimated_at_expiry: estimate('bytes to free at expiry'),
+      };
+      if (json) process.stdout.write(JSON.stringify({ summary: { execute: a.execute, lines: summary.total, ...c, backed_up: summary.backedUp, memory } }) + '\n');
       else {
         const head = a.execute ? `applied ${c.applied}` : `dry run: ${c['would-apply']} would apply`;
         process.stdout.write(`${head}, ${c.changed} changed since snapshot, ${c.missing} missing, ${c.error} errors, ` +
           `${c['already-done']} already done, of ${summary.total} lines` +
           (a.execute ? `; ${summary.backedUp} keys backed up in ${a.backup ?? `${a.plan}.backup`}` : '; nothing was changed (add --execute)') + '\n');
+        if (memory) {
+          const est = memory.estimated_now === null ? 'no estimate in the plan'
+            : `the plan estimated ${humanBytes(memory.estimated_now)} now and ${humanBytes(memory.estimated_at_expiry ?? 0)} more at expiry`;
+          process.stdout.write(`memory: used_memory ${humanBytes(memory.used_before)} before, ${humanBytes(memory.used_after)} after: ` +
+            `${memory.freed >= 0 ? `${humanBytes(memory.freed)} freed` : `${humanBytes(-memory.freed)} more`} (${est}; other clients' writes count too)\n`);
+        }
       }
       if (summary.interrupted) {
         process.stderr.write(`rdbscope: interrupted; run the same command again to resume (journal ${a.journal ?? `${a.plan}.journal`})\n`);

@@ -52,7 +52,7 @@ export const planCommand: CommandModule<object, Args> = {
     if (a.json) process.stdout.write(JSON.stringify(result) + '\n');
     else {
       process.stdout.write(`${result.out}: ${result.commands} commands on ${result.keys} keys of snapshot ${result.snapshot}, ` +
-        `${result.bytesToFree} bytes to free (action ${result.action})${result.respOut ? `; RESP copy in ${result.respOut}` : ''}\n`);
+        `${result.bytesToFree} bytes to free now, ${result.bytesAtExpiry} at expiry (action ${result.action})${result.respOut ? `; RESP copy in ${result.respOut}` : ''}\n`);
       if (result.keys === 0) process.stderr.write('rdbscope: warning: no key matched; the plan is empty\n');
       for (const n of result.notes) process.stderr.write(`rdbscope: note: ${n}\n`);
     }

@@ -37,7 +37,7 @@ export interface PlanOptions {
 }
 
 export type PlanItem =
-  | { kind: 'group'; db: number; pattern: string | null; keys: number; free: number }
+  | { kind: 'group'; db: number; pattern: string | null; keys: number; free: number; atExpiry: number }
   | { kind: 'command'; db: number; args: Buffer[]; guard: Guard; free: number };
 
 interface KeyRow {
@@ -61,33 +61,37 @@ export function findSnapshot(db: Database.Database, ref: string | undefined): Sn
   return row;
 }
 
-/** The action's own condition on a key, and the bytes each key frees (SQL expressions over `keys`). */
-function actionSql(o: PlanOptions, snap: Snapshot): { cond: string; free: string; cmds?: string } {
+/**
+ * The action's own condition on a key, and the bytes each key frees (SQL expressions over `keys`): `free` when the
+ * command runs, `atExpiry` once a TTL the command sets or shortens runs out (expire, cap-ttl: within --ttl).
+ */
+function actionSql(o: PlanOptions, snap: Snapshot): { cond: string; free: string; atExpiry: string; cmds?: string } {
   switch (o.action) {
     case 'unlink':
-      return { cond: '1', free: 'memory' };
+      return { cond: '1', free: 'memory', atExpiry: '0' };
     case 'expire':
-      return { cond: 'expires_at IS NULL', free: 'memory' };
+      return { cond: 'expires_at IS NULL', free: '0', atExpiry: 'memory' };
     case 'cap-ttl': {
       const base = snap.ctime !== null ? snap.ctime * 1000 : Date.now();
-      return { cond: `expires_at IS NOT NULL AND expires_at > ${base + (o.ttl ?? 0) * 1000}`, free: '0' };
+      return { cond: `expires_at IS NOT NULL AND expires_at > ${base + (o.ttl ?? 0) * 1000}`, free: '0', atExpiry: 'memory' };
     }
     case 'persist':
-      return { cond: 'expires_at IS NOT NULL', free: '0' };
+      return { cond: 'expires_at IS NOT NULL', free: '0', atExpiry: '0' };
     case 'hdel':
-      return { cond: "type = 'hash'", free: '0' };
+      // the named fields' share of the hash, as if its fields were of one size (the inventory holds no field sizes)
+      return { cond: "type = 'hash'", free: `CAST(memory * MIN(${o.fields.length}, length) / MAX(length, 1) AS INTEGER)`, atExpiry: '0' };
     case 'trim':
       return { cond: `type IN ('list', 'zset') AND length > ${o.keep ?? 0}`, free: `CAST(memory * (length - ${o.keep ?? 0}) / length AS INTEGER)`,
-        cmds: `(length - ${o.keep ?? 0} + ${o.batch - 1}) / ${o.batch}` };
+        atExpiry: '0', cmds: `(length - ${o.keep ?? 0} + ${o.batch - 1}) / ${o.batch}` };
   }
 }
 
-function selection(o: PlanOptions, snap: Snapshot): { sql: string; free: string; cmds: string } {
+function selection(o: PlanOptions, snap: Snapshot): { sql: string; free: string; atExpiry: string; cmds: string } {
   const a = actionSql(o, snap);
   const parts = [`k.snapshot_id = ${snap.id}`, `(${a.cond})`];
   if (o.where) parts.push(`(${o.where})`);
   if (o.ruleSql) parts.push(`(k.db, k.key) IN (SELECT r.db, r.key FROM (${o.ruleSql}) r WHERE r.snapshot_id = ${snap.id})`);
-  return { sql: parts.join(' AND '), free: a.free, cmds: a.cmds ?? '1' };
+  return { sql: parts.join(' AND '), free: a.free, atExpiry: a.atExpiry, cmds: a.cmds ?? '1' };
 }
 
 /**
@@ -116,8 +120,11 @@ function sqlError(err: unknown, what: string): UserError {
 export interface Totals {
   readonly keys: number;
   readonly commands: number;
+  /** Bytes freed when the commands run. */
   readonly free: number;
-  readonly groups: Map<string, { keys: number; free: number }>;
+  /** Bytes freed once the TTLs the plan sets run out. */
+  readonly atExpiry: number;
+  readonly groups: Map<string, { keys: number; free: number; atExpiry: number }>;
 }
 
 function groupKey(db: number, pattern: string | null): string {
@@ -127,25 +134,28 @@ function groupKey(db: number, pattern: string | null): string {
 /** Counts the keys and bytes of the selection, per (db, pattern). */
 export function planTotals(db: Database.Database, o: PlanOptions, snap: Snapshot): Totals {
   const s = selection(o, snap);
-  let rows: Array<{ db: number; pattern: string | null; n: number; free: number; cmds: number }>;
+  let rows: Array<{ db: number; pattern: string | null; n: number; free: number; atExpiry: number; cmds: number }>;
   try {
     const st = db.prepare(`SELECT k.db AS db, k.pattern AS pattern, COUNT(*) AS n, COALESCE(SUM(${s.free}), 0) AS free,
+      COALESCE(SUM(${s.atExpiry}), 0) AS atExpiry,
       SUM(${s.cmds}) AS cmds FROM keys k WHERE ${s.sql} GROUP BY k.db, k.pattern`);
     rows = (o.ruleParams ? st.all(o.ruleParams) : st.all()) as typeof rows;
   } catch (err) {
     throw sqliteErrorFor(err, o);
   }
-  const groups = new Map<string, { keys: number; free: number }>();
+  const groups = new Map<string, { keys: number; free: number; atExpiry: number }>();
   let keys = 0;
   let free = 0;
+  let atExpiry = 0;
   let commands = 0;
   for (const r of rows) {
     commands += r.cmds;
-    groups.set(groupKey(r.db, r.pattern), { keys: r.n, free: r.free });
+    groups.set(groupKey(r.db, r.pattern), { keys: r.n, free: r.free, atExpiry: r.atExpiry });
     keys += r.n;
     free += r.free;
+    atExpiry += r.atExpiry;
   }
-  return { keys, commands, free, groups };
+  return { keys, commands, free, atExpiry, groups };
 }
 
 function sqliteErrorFor(err: unknown, o: PlanOptions): UserError {
@@ -225,8 +235,8 @@ export function* planItems(db: Database.Database, o: PlanOptions, snap: Snapshot
     const g = groupKey(r.db, r.pattern);
     if (g !== current) {
       current = g;
-      const t = totals.groups.get(g) ?? { keys: 0, free: 0 };
-      yield { kind: 'group', db: r.db, pattern: r.pattern, keys: t.keys, free: t.free };
+      const t = totals.groups.get(g) ?? { keys: 0, free: 0, atExpiry: 0 };
+      yield { kind: 'group', db: r.db, pattern: r.pattern, keys: t.keys, free: t.free, atExpiry: t.atExpiry };
     }
     yield* commandsFor(r, o);
   }

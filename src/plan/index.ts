@@ -38,7 +38,9 @@ export interface MakePlanResult {
   readonly action: Action;
   readonly keys: number;
   readonly commands: number;
+  /** Bytes freed when the commands run, and once the TTLs the plan sets run out (estimated from the snapshot). */
   readonly bytesToFree: number;
+  readonly bytesAtExpiry: number;
   /** What the user should know about the plan (keys left out, and why): printed on stderr. */
   readonly notes: string[];
 }
@@ -141,7 +143,7 @@ export function makePlan(i: MakePlanInput): MakePlanResult {
       { snapshot: snap, inventory: i.inventory, rule: i.rule, where: i.where, action, params: paramsText(i, action, jitter), out: i.out, respOut },
       totals, planItems(db, { ...o, jitter: jitter / 100 }, snap, totals),
     );
-    return { out: i.out, respOut, snapshot: snap.id, rule: i.rule, action, keys: totals.keys, commands: written, bytesToFree: totals.free, notes };
+    return { out: i.out, respOut, snapshot: snap.id, rule: i.rule, action, keys: totals.keys, commands: written, bytesToFree: totals.free, bytesAtExpiry: totals.atExpiry, notes };
   } finally {
     db.close();
   }

@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { DESTRUCTIVE, parseGuard, PLAN_COMMANDS, PLAN_MAGIC, sealOf, type Guard, type Plan, type PlanCommand, type PlanStream } from './model.js';
 import { splitArgs } from './quote.js';
 
-const HEADER_RE = /^#\s([a-z][a-z-]*):\s(.*)$/;
+const HEADER_RE = /^#\s([a-z][a-z -]*):\s(.*)$/;
 
 /** The commands each action writes (plan/build.ts): a plan's lines must all be of its `# action:`. */
 const ACTION_COMMANDS: Record<string, (args: Buffer[]) => boolean> = {

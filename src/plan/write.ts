@@ -103,7 +103,8 @@ function headerLines(m: PlanMeta, t: Totals, seal: string): string[] {
     `# keys: ${t.keys}`,
     `# commands: ${t.commands}`,
     `# seal: ${seal}`,
-    `# bytes to free: ${t.free} (${humanBytes(t.free)}, estimated from the snapshot)`,
+    `# bytes to free now: ${t.free} (${humanBytes(t.free)}, estimated from the snapshot, when the commands run)`,
+    `# bytes to free at expiry: ${t.atExpiry} (${humanBytes(t.atExpiry)}, once the TTLs this plan sets run out)`,
     `# generated at: ${new Date().toISOString()}`,
     '#',
     '# How to apply (a dry run unless --execute; keys that changed since the snapshot are skipped, and every key is',
@@ -132,7 +133,8 @@ export function writePlan(m: PlanMeta, totals: Totals, items: Iterable<PlanItem>
     let db = -1;
     for (const it of items) {
       if (it.kind === 'group') {
-        text.write(`\n# pattern ${c(it.pattern ?? '(none)')} in db ${it.db}: ${it.keys} keys, ${humanBytes(it.free)} to free\n`);
+        const expiry = it.atExpiry > 0 ? `, ${humanBytes(it.atExpiry)} at expiry` : '';
+        text.write(`\n# pattern ${c(it.pattern ?? '(none)')} in db ${it.db}: ${it.keys} keys, ${humanBytes(it.free)} to free now${expiry}\n`);
         continue;
       }
       if (it.db !== db) {
