@@ -197,3 +197,24 @@ test('rules that name keys keep the shape rdbscope plan derives key lists from',
     assert.equal(keys.length, f.keys, `${id}: the plan's key list matches the finding's key count`);
   }
 });
+
+test('ttl-long-temporary: temporary-looking families with more than a day of TTL left, and only those', () => {
+  const r: KeyRow[] = [];
+  for (let i = 0; i < 40; i++) {
+    r.push({ key: `cache:page:${i}`, type: 'string', encoding: 'raw', length: 500, memory: 600 + i, pattern: 'cache:page:{id}',
+      expires_at: NOW + (3 * DAY + (i % 3) * DAY) * 1000 });
+  }
+  for (let i = 0; i < 10; i++) r.push({ key: `lock:${i}`, type: 'string', encoding: 'embstr', length: 1, memory: 56, pattern: 'lock:{id}', expires_at: NOW + 60_000 });
+  for (let i = 0; i < 5; i++) r.push({ key: `tmp:${i}`, type: 'string', encoding: 'embstr', length: 1, memory: 56, pattern: 'tmp:{id}', expires_at: NOW + DAY * 1000 });
+  for (let i = 0; i < 5; i++) r.push({ key: `template:${i}`, type: 'string', encoding: 'embstr', length: 1, memory: 56, pattern: 'template:{id}', expires_at: NOW + 10 * DAY * 1000 });
+  for (let i = 0; i < 5; i++) r.push({ key: `otp:${i}`, type: 'string', encoding: 'embstr', length: 6, memory: 56, pattern: 'otp:{id}' });
+  const d = createInventory(':memory:');
+  const s = addSnapshot(d, { ctime: CTIME, writer: 'redis 7.0.15' }, r);
+  const f = byId(runRules(d, loadRules(), s).findings, 'ttl-long-temporary');
+  const cache = r.filter((x) => x.pattern === 'cache:page:{id}');
+  assert.deepEqual(f.rows.map((x) => [x.pattern, x.keys, x.memory, x.detail]), [
+    ['cache:page:{id}', 40, sum(cache, (x) => x.memory), '40 keys with 3.0 to 5.0 days of TTL left at dump time'],
+    ['tmp:{id}', 5, 5 * 56, '5 keys with 1.0 to 1.0 days of TTL left at dump time'],
+  ]);
+  assert.equal(f.savings, 0);
+});

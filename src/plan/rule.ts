@@ -87,6 +87,7 @@ export function impliedAction(ruleId: string): Action | null {
     'blocking-delete': 'unlink',
     'ttl-session': 'expire',
     'ttl-partial': 'expire',
+    'ttl-long-temporary': 'cap-ttl',
     'large-list': 'trim',
   };
   return map[ruleId] ?? null;
