@@ -61,8 +61,7 @@ export class DumpWriter implements RdbHandler {
       (f.type === undefined || f.type === h.type) &&
       (this.match === null || this.match.test(latin1(h.key)));
     if (!this.active || !this.value) return;
-    this.cell.close();
-    this.cell = new Spool();
+    this.cell.reset();
     if (this.opts.format === 'jsonl') {
       this.sink.write(`{${keyJson(h)},"type":"${h.type}","value":`);
     }

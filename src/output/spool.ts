@@ -10,19 +10,19 @@ import { join } from 'node:path';
 const IN_MEMORY = 1 << 20;
 
 export class Spool {
-  private mem: Buffer[] = [];
+  /** Held in memory until IN_MEMORY: strings as they came (text is joined, not re-encoded), bytes copied. */
+  private mem: Array<string | Buffer> = [];
   private memBytes = 0;
   private fd: number | null = null;
   private fileBytes = 0;
-  /** Bytes held. */
+  /** What is held: bytes, or characters for text still in memory. */
   size = 0;
 
   write(piece: Uint8Array | string): void {
-    const b = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-    this.size += b.length;
-    if (this.fd === null && this.memBytes + b.length <= IN_MEMORY) {
-      this.mem.push(Buffer.from(b)); // a copy: pieces are only valid during the parser's call
-      this.memBytes += b.length;
+    if (this.fd === null && this.memBytes + piece.length <= IN_MEMORY) {
+      this.mem.push(typeof piece === 'string' ? piece : Buffer.from(piece)); // a copy: pieces are only valid during the call
+      this.memBytes += piece.length;
+      this.size += piece.length;
       return;
     }
     if (this.fd === null) {
@@ -31,23 +31,25 @@ export class Spool {
       this.fd = openSync(file, 'w+');
       unlinkSync(file);
       rmdirSync(dir);
-      for (const m of this.mem) this.append(m);
+      this.size = 0;
+      for (const m of this.mem) this.append(typeof m === 'string' ? Buffer.from(m, 'utf8') : m);
       this.mem = [];
       this.memBytes = 0;
     }
-    this.append(b);
+    this.append(typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
   }
 
   private append(b: Uint8Array): void {
     let off = 0;
     while (off < b.length) off += writeSync(this.fd!, b, off, b.length - off, this.fileBytes + off);
     this.fileBytes += b.length;
+    this.size += b.length;
   }
 
   /** Calls `fn` with the bytes in order, in pieces of `piece` bytes (the last may be shorter). */
   read(fn: (b: Buffer) => void, piece = 64 * 1024): void {
     if (this.fd === null) {
-      const all = Buffer.concat(this.mem);
+      const all = Buffer.concat(this.mem.map((m) => (typeof m === 'string' ? Buffer.from(m, 'utf8') : m)));
       for (let i = 0; i < all.length; i += piece) fn(all.subarray(i, i + piece));
       return;
     }
@@ -61,12 +63,21 @@ export class Spool {
     }
   }
 
-  /** The bytes as one string (for what stayed small). */
+  /** What is held, as one string (for what stayed small). */
   text(): string {
+    if (this.fd === null && this.mem.every((m) => typeof m === 'string')) return this.mem.join('');
     const d = new TextDecoder();
     let s = '';
     this.read((b) => (s += d.decode(b, { stream: true })));
     return s + d.decode();
+  }
+
+  /** Empties it (and drops its file) for the next value. */
+  reset(): void {
+    this.close();
+    this.memBytes = 0;
+    this.fileBytes = 0;
+    this.size = 0;
   }
 
   close(): void {
