@@ -266,7 +266,7 @@ export class InventoryWriter {
         const src = db.prepare("SELECT id, key_count FROM part.snapshots WHERE status = 'complete'").all() as Array<{ id: number; key_count: number }>;
         if (src.length !== 1) throw new Error(`${part}: expected one complete snapshot, found ${src.length}`);
         const p = src[0]!;
-        const offset = ((this.maxRowid.get() as number | null) ?? 0);
+        const offset = (this.maxRowid.get() as number | null) ?? 0;
         // Stored columns of this inventory's keys (key_text in older files, key_utf8 in newer): the part has both.
         const cols = (db.pragma('main.table_xinfo(keys)') as Array<{ name: string; hidden: number }>)
           .filter((c) => c.hidden === 0 && c.name !== 'snapshot_id').map((c) => c.name).join(', ');
@@ -274,14 +274,15 @@ export class InventoryWriter {
           WHERE snapshot_id = @p ORDER BY rowid`).run({ id, p: p.id }).changes;
         const last = (this.maxRowid.get() as number | null) ?? 0;
         if (n !== p.key_count || last !== offset + n) throw new Error(`${part}: ${n} rows copied of ${p.key_count}, not in one run of rowids`);
-        // rowids in the part are 1..n in load order: here they are offset + 1..n
+        // The part's rows, first..first+n-1 in load order, are offset+1..offset+n here: rowids move by `shift`.
+        const first = (db.prepare('SELECT min(rowid) FROM part.keys WHERE snapshot_id = ?').pluck().get(p.id) as number | null) ?? 1;
+        const shift = offset + 1 - first;
         const gc = GROUP_COLUMNS.filter((c) => c !== 'snapshot_id');
         db.prepare(`INSERT INTO main.key_groups (snapshot_id, ${gc.join(', ')})
-          SELECT @id, ${gc.map((c) => (c === 'first_row' ? `first_row - @first + @offset + 1` : c)).join(', ')}
-          FROM part.key_groups WHERE snapshot_id = @p`).run({ id, p: p.id, offset, first: this.partFirstRow(p.id) });
+          SELECT @id, ${gc.map((c) => (c === 'first_row' ? 'first_row + @shift' : c)).join(', ')}
+          FROM part.key_groups WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
         db.prepare(`INSERT INTO main.top_keys (snapshot_id, rank, db, key, memory, row)
-          SELECT @id, rank, db, key, memory, row - @first + @offset + 1 FROM part.top_keys WHERE snapshot_id = @p`)
-          .run({ id, p: p.id, offset, first: this.partFirstRow(p.id) });
+          SELECT @id, rank, db, key, memory, row + @shift FROM part.top_keys WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
         for (const [t, c] of [
           ['dbs', 'db, keys, expires, memory, resize_keys, resize_expires'], ['modules', 'name, version, kind, keys, bytes'],
           ['functions', 'name, engine, code'], ['hash_fields', 'pattern, field, field_text, hashes, family_hashes'],
@@ -296,11 +297,6 @@ export class InventoryWriter {
     } finally {
       db.exec('DETACH DATABASE part');
     }
-  }
-
-  /** The first rowid of a part's snapshot (1 in a part file, which holds that one snapshot). */
-  private partFirstRow(p: number): number {
-    return (this.db.prepare('SELECT min(rowid) FROM part.keys WHERE snapshot_id = ?').pluck().get(p) as number | null) ?? 1;
   }
 
   /** Marks a snapshot failed with a one-line error (its rows stay, invisible to the views). */

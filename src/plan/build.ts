@@ -95,21 +95,26 @@ function selection(o: PlanOptions, snap: Snapshot): { sql: string; free: string;
 }
 
 /**
- * Keys of the selection (the rule and --where) that the action's own condition is replaced by `cond` for: how many
- * and their memory; and the distinct families among them.
+ * Rows of a query over the selection (the rule and --where) with `cond` in place of the action's own condition:
+ * `what` is the select list, e.g. the count of the keys it left out, or their families.
  */
-export function selectionWith(db: Database.Database, o: PlanOptions, snap: Snapshot, cond: string): { keys: number; memory: number; families: Array<string | null> } {
-  const sel = selection({ ...o, action: 'unlink' }, snap).sql + ` AND (${cond})`;
+function selectWith(db: Database.Database, o: PlanOptions, snap: Snapshot, cond: string, what: string): unknown[] {
+  const st = db.prepare(`SELECT ${what} FROM keys k WHERE ${selection({ ...o, action: 'unlink' }, snap).sql} AND (${cond})`);
   try {
-    const q = (sql: string): Database.Statement => db.prepare(sql);
-    const t = q(`SELECT COUNT(*) AS keys, COALESCE(SUM(k.memory), 0) AS memory FROM keys k WHERE ${sel}`);
-    const f = q(`SELECT DISTINCT k.pattern FROM keys k WHERE ${sel}`).pluck();
-    const tot = (o.ruleParams ? t.get(o.ruleParams) : t.get()) as { keys: number; memory: number };
-    const families = (o.ruleParams ? f.all(o.ruleParams) : f.all()) as Array<string | null>;
-    return { ...tot, families };
+    return o.ruleParams ? st.all(o.ruleParams) : st.all();
   } catch (err) {
     throw sqliteErrorFor(err, o);
   }
+}
+
+/** How many keys of the selection meet `cond` instead of the action's condition, and their memory. */
+export function countWith(db: Database.Database, o: PlanOptions, snap: Snapshot, cond: string): { keys: number; memory: number } {
+  return selectWith(db, o, snap, cond, 'COUNT(*) AS keys, COALESCE(SUM(k.memory), 0) AS memory')[0] as { keys: number; memory: number };
+}
+
+/** The families (patterns) of the keys of the selection that meet `cond` instead of the action's condition. */
+export function familiesWith(db: Database.Database, o: PlanOptions, snap: Snapshot, cond: string): Array<string | null> {
+  return (selectWith(db, o, snap, cond, 'DISTINCT k.pattern AS pattern') as Array<{ pattern: string | null }>).map((r) => r.pattern);
 }
 
 function sqlError(err: unknown, what: string): UserError {

@@ -5,7 +5,7 @@ import { openForRead } from '../inventory/db.js';
 import { loadRules } from '../rules/engine.js';
 import { UserError } from '../errors.js';
 import type { Db } from '../inventory/db.js';
-import { findSnapshot, planItems, planTotals, selectionWith, type PlanOptions, type Snapshot } from './build.js';
+import { countWith, familiesWith, findSnapshot, planItems, planTotals, type PlanOptions, type Snapshot } from './build.js';
 import type { Action } from './model.js';
 import { impliedAction, ruleKeysSql } from './rule.js';
 import { writePlan } from './write.js';
@@ -86,7 +86,7 @@ function ruleSql(id: string): string {
 function checkOptions(i: MakePlanInput, action: Action): void {
   const posInt = (v: number | null): boolean => v !== null && Number.isInteger(v) && v > 0;
   if ((action === 'expire' || action === 'cap-ttl') && !posInt(i.ttl)) throw new UserError(`--action ${action} needs --ttl SECONDS (a positive integer)`);
-  if (action === 'hdel' && splitFields(i.fields).length === 0) throw new UserError('--action hdel needs --fields (the hash fields to delete)');
+  if (action === 'hdel' && i.fields.length === 0) throw new UserError('--action hdel needs --fields (the hash fields to delete)');
   if (action === 'trim' && (i.keep === null || !Number.isInteger(i.keep) || i.keep < 0)) throw new UserError('--action trim needs --keep N (elements to keep, 0 or more)');
   if (!posInt(i.batch)) throw new UserError('--batch must be a positive integer');
   if (i.jitter !== undefined && i.jitter !== null && !(Number.isFinite(i.jitter) && i.jitter >= 0 && i.jitter < 100)) {
@@ -102,7 +102,7 @@ function paramsText(i: MakePlanInput, action: Action, jitter: number): string {
     case 'cap-ttl':
       return `EXPIRE ${i.ttl} LT on keys whose TTL is longer${spread(`down to ${100 - jitter} % of the cap`)}`;
     case 'hdel':
-      return `fields ${splitFields(i.fields).map((f) => JSON.stringify(f)).join(', ')}`;
+      return `fields ${i.fields.map((f) => JSON.stringify(f)).join(', ')}`;
     case 'trim':
       return `keep ${i.keep} elements (list head / highest-scored zset members), ${i.batch} per command`;
     case 'unlink':
@@ -113,7 +113,8 @@ function paramsText(i: MakePlanInput, action: Action, jitter: number): string {
 }
 
 /** Writes the plan and returns its summary. */
-export function makePlan(i: MakePlanInput): MakePlanResult {
+export function makePlan(given: MakePlanInput): MakePlanResult {
+  const i: MakePlanInput = { ...given, fields: splitFields(given.fields) };
   if (!i.rule && !i.where) throw new UserError('name the keys: --rule ID and/or --where SQL');
   const rsql = i.rule ? ruleSql(i.rule) : null; // first, so that an unknown rule id is what gets reported
   const action = i.action ?? (i.rule ? impliedAction(i.rule) : null);
@@ -124,12 +125,12 @@ export function makePlan(i: MakePlanInput): MakePlanResult {
     const snap = findSnapshot(db, i.snapshot);
     const o: PlanOptions = {
       action, where: i.where, ruleSql: rsql, ruleParams: rsql ? { snapshot: snap.id } : undefined, ttl: i.ttl,
-      fields: splitFields(i.fields).map((f) => Buffer.from(f, 'utf8')), keep: i.keep, batch: i.batch,
+      fields: i.fields.map((f) => Buffer.from(f, 'utf8')), keep: i.keep, batch: i.batch,
     };
     const notes: string[] = [];
-    if (action === 'hdel') checkFields(db, snap, selectionWith(db, o, snap, "k.type = 'hash'").families, splitFields(i.fields));
+    if (action === 'hdel') checkFields(db, snap, familiesWith(db, o, snap, "k.type = 'hash'"), i.fields);
     if (action === 'cap-ttl') {
-      const none = selectionWith(db, o, snap, 'k.expires_at IS NULL');
+      const none = countWith(db, o, snap, 'k.expires_at IS NULL');
       if (none.keys > 0) {
         notes.push(`${none.keys} selected keys (${none.memory} bytes) have no TTL and were left out: cap-ttl only shortens TTLs; ` +
           'give them one with a second plan, --action expire');
