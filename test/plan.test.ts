@@ -12,7 +12,7 @@ import { makePlan, type MakePlanInput } from '../src/plan/index.js';
 import { parsePlan, readPlan } from '../src/plan/parse.js';
 import { sealOf } from '../src/plan/model.js';
 import { repr, splitArgs } from '../src/plan/quote.js';
-import { ruleKeysSql } from '../src/plan/rule.js';
+import { ruleKeysSql } from '../src/rules/keys.js';
 import { loadRules } from '../src/rules/engine.js';
 import { UserError } from '../src/errors.js';
 

@@ -188,7 +188,7 @@ test('long-key-names on a keyspace over a million keys', () => {
 });
 
 test('rules that name keys keep the shape rdbscope plan derives key lists from', async () => {
-  const { ruleKeysSql } = await import('../src/plan/rule.js');
+  const { ruleKeysSql } = await import('../src/rules/keys.js');
   for (const id of ['ttl-session', 'ttl-partial', 'expired-keys', 'cold-keys', 'blocking-delete', 'large-list', 'encoding-listpack',
     'small-strings-to-hash', 'legacy-patterns', 'compressible-values']) {
     const f = byId(res.findings, id);

@@ -51,7 +51,7 @@ test('bad rule files are refused with the file, the line and what is wrong', () 
   assert.equal(errorOf(GOOD.replace('severity: warning', 'severity: high')),
     "r.sql:3: severity 'high' must be one of info, warning, critical");
   assert.equal(errorOf(GOOD.replace('-- title: Something\n', '')), "r.sql:1: missing header '-- title:'");
-  assert.equal(errorOf(GOOD.replace('-- fix: Do this.', '-- fixx: Do this.')), "r.sql:6: unknown header 'fixx' (expected one of id, title, severity, rationale, fix)");
+  assert.equal(errorOf(GOOD.replace('-- fix: Do this.', '-- fixx: Do this.')), "r.sql:6: unknown header 'fixx' (expected one of id, title, severity, rationale, fix, frees)");
   assert.equal(errorOf(GOOD.replace('-- id: my-rule', '-- id: My Rule')), "r.sql:1: rule id 'My Rule' must be lower-case letters, digits and '-'");
   assert.equal(errorOf(GOOD.replace('-- @affected', '-- @affectd')), "r.sql:9: unknown section '@affectd' (expected one of @affected, @savings, @skip, @scan)");
   assert.equal(errorOf(GOOD + '-- @affected\nSELECT 1\n'), "r.sql:12: section '@affected' appears twice");
@@ -148,7 +148,10 @@ test('rules on two threads give what they give on one, in the same order; a run-
     const o = v as { type?: unknown; data?: unknown } | null;
     return o !== null && typeof o === 'object' && o.type === 'Buffer' && Array.isArray(o.data) ? o.data : v;
   }));
-  assert.deepEqual(plain(two), plain(one));
+  const { combined, ...rest } = two;
+  assert.deepEqual(plain(rest), plain(one));
+  const { combinedSavings } = await import('../src/rules/overlap.js');
+  assert.deepEqual(combined, combinedSavings(db, rules, one, id), 'the threads\' results carry the savings counted once a key');
   assert.deepEqual(two.findings.map((f) => f.id), one.findings.map((f) => f.id));
 
   const bad = ruleDir({ 'bad.sql': GOOD.replace('SELECT pattern,', () => "SELECT json_extract('not json', '$') AS j, pattern,") });

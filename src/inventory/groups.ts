@@ -51,11 +51,11 @@ const cases = (col: string, edges: readonly number[]): string =>
  * The same summary in SQL, for one snapshot (`@s`) of `keys`: used for snapshots indexed before summaries
  * existed, and by the tests as the reference the index-time summary must equal.
  */
-export const GROUP_SQL = `
-INSERT INTO key_groups (snapshot_id, db, type, encoding, pattern, ttl_class, memory_class, length_class, cold, json,
-  short_string, keys, memory, rdb_bytes, key_bytes, length_sum, memory_max, length_max, key_min, first_row,
-  idle_min, idle_max, idle_keys, freq_keys, expires_min, expires_max, as_hash_savings)
-SELECT k.snapshot_id, k.db, k.type, k.encoding, k.pattern,
+/**
+ * The group columns of a keys row aliased `k` (ttl_class, memory_class, length_class, cold, json, short_string, in
+ * that order, named tc, mc, lc, cold, json, short), `s` being its snapshots row.
+ */
+export const GROUP_CLASSES_SQL = `
   CASE WHEN k.expires_at IS NULL THEN 0 WHEN s.ctime IS NULL THEN 6 WHEN k.expires_at <= s.ctime * 1000 THEN 1
        WHEN k.expires_at - s.ctime * 1000 < 3600000 THEN 2 WHEN k.expires_at - s.ctime * 1000 < 86400000 THEN 3
        WHEN k.expires_at - s.ctime * 1000 < 604800000 THEN 4 ELSE 5 END AS tc,
@@ -63,7 +63,13 @@ SELECT k.snapshot_id, k.db, k.type, k.encoding, k.pattern,
   CASE WHEN k.type NOT IN ('string', 'module') AND k.length > 0 THEN ${cases('k.length', LENGTH_EDGES)} END AS lc,
   (k.idle_s >= ${COLD_IDLE_S} OR (k.idle_s IS NULL AND k.freq = 0)) IS 1 AS cold,
   k.value_format IS 'json' AS json,
-  (k.type = 'string' AND k.length <= ${SHORT_STRING}) AS short,
+  (k.type = 'string' AND k.length <= ${SHORT_STRING}) AS short`;
+
+export const GROUP_SQL = `
+INSERT INTO key_groups (snapshot_id, db, type, encoding, pattern, ttl_class, memory_class, length_class, cold, json,
+  short_string, keys, memory, rdb_bytes, key_bytes, length_sum, memory_max, length_max, key_min, first_row,
+  idle_min, idle_max, idle_keys, freq_keys, expires_min, expires_max, as_hash_savings)
+SELECT k.snapshot_id, k.db, k.type, k.encoding, k.pattern,${GROUP_CLASSES_SQL},
   COUNT(*), SUM(k.memory), SUM(k.rdb_bytes), SUM(length(k.key)), SUM(k.length), MAX(k.memory), MAX(k.length),
   MIN(k.key), MIN(k.rowid), MIN(k.idle_s), MAX(k.idle_s), COUNT(k.idle_s), COUNT(k.freq), MIN(k.expires_at), MAX(k.expires_at),
   SUM(CASE WHEN k.type = 'string' THEN MAX(0, k.memory - ((length(k.key) + k.length + 8) * 1.25 + 2)) ELSE 0 END)

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import type { Db } from '../inventory/db.js';
 import { countWith, familiesWith, findSnapshot, planItems, planTotals, type PlanOptions, type Snapshot } from './build.js';
 import type { Action } from './model.js';
-import { impliedAction, ruleKeysSql } from './rule.js';
+import { ruleKeysSql } from '../rules/keys.js';
+import { impliedAction } from './rule.js';
 import { writePlan } from './write.js';
 
 export interface MakePlanInput {

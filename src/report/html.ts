@@ -7,6 +7,7 @@ import type { Finding } from '../rules/engine.js';
 import { esc, hbarsSvg, treemapSvg, vbarsSvg, type TreemapItem } from './html-svg.js';
 import { escapeBytes, fmtBytes, fmtInt, fmtPct } from './text-escape.js';
 import { fmtTtl } from './text.js';
+import { FREES_TEXT, savingsSummary } from './text-findings.js';
 
 const TYPE_COLORS: Record<string, string> = {
   string: '#4e79a7', hash: '#f28e2b', list: '#e15759', set: '#76b7b2', zset: '#59a14f', stream: '#edc948', module: '#b07aa1',
@@ -70,7 +71,7 @@ function findingHtml(f: Finding): string {
   const rows = f.rows.map((r) => `<tr><td>${esc(r.pattern)}</td>${num(r.keys, fmtInt(r.keys))}${num(r.memory, fmtBytes(r.memory))}` +
     `${num(r.savings, fmtBytes(r.savings))}<td>${esc(r.detail ?? '')}</td><td><code>${r.example === null ? '' : esc(escapeBytes(r.example))}</code></td></tr>`);
   return `<div class="finding" id="rule-${esc(f.id)}"><h3><span class="sev sev-${f.severity}">${f.severity}</span> ${esc(f.title)} <code>${esc(f.id)}</code></h3>` +
-    `<p>${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings <b>${fmtBytes(f.savings)}</b></p>` +
+    `<p>${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings <b>${fmtBytes(f.savings)}</b>${f.savings > 0 ? `, ${esc(FREES_TEXT[f.frees])}` : ''}</p>` +
     sortable([['pattern', false], ['keys', true], ['memory', true], ['savings', true], ['detail', false], ['example', false]], rows) +
     `<p><b>Why.</b> ${esc(f.rationale)}</p><p><b>Fix.</b> ${esc(f.fix)}</p>` +
     `<details><summary>SQL that found it</summary><pre>${esc(f.sql)}</pre></details></div>`;
@@ -109,8 +110,10 @@ export function renderReportHtml(d: ReportData): string {
     `<td>${esc(k.encoding)}</td>${num(k.length, fmtInt(k.length))}${num(k.memory, fmtBytes(k.memory))}` +
     `${num(k.ttlS ?? -1e18, fmtTtl(k.ttlS))}</tr>`);
   const recs = d.recommendations;
+  const totals = recs ? savingsSummary(recs) : [];
+  const totalsHtml = totals.length ? `<p id="savings"><b>${esc(totals[0]!)}</b>${totals.slice(1).map((l) => `<br>${esc(l.trim())}`).join('')}</p>` : '';
   const recHtml = !recs ? '<p class="muted">Rules were not run.</p>'
-    : (recs.findings.length === 0 ? '<p>No findings.</p>' : recs.findings.map(findingHtml).join('')) +
+    : totalsHtml + (recs.findings.length === 0 ? '<p>No findings.</p>' : recs.findings.map(findingHtml).join('')) +
       (recs.skipped.length ? `<p class="muted">Not applicable to this dump: ${recs.skipped.map((k) => `<code>${esc(k.id)}</code> (${esc(k.reason)})`).join('; ')}</p>` : '');
   const collTotal = d.lengthHistogram.reduce((a, b) => a + b.memory, 0);
 

@@ -1,12 +1,40 @@
 /** Rule findings as terminal text, Markdown, or JSON-ready data. */
 import type { Finding, RuleResults } from '../rules/engine.js';
+import type { Frees } from '../rules/format.js';
+import { splitSavings, type CombinedSavings, type SavingsSplit } from '../rules/overlap.js';
 import { escapeBytes, fmtBytes, fmtInt, table } from './text-escape.js';
 
 export interface FindingsJson {
   readonly findings: Array<Omit<Finding, 'rows'> & { rows: Array<Omit<Finding['rows'][number], 'example'> & { example: string | null }> }>;
   readonly skipped: RuleResults['skipped'];
   readonly clean: string[];
+  /** The sum of the findings' savings (a key in several findings counts in each). */
   readonly totalSavings: number;
+  /** The same sum by when it is freed. */
+  readonly savings: SavingsSplit;
+  /** Each key counted once, where computed (recommend and report compute it). */
+  readonly combined: CombinedSavings | null;
+}
+
+/** When a finding's savings are freed, in words. */
+export const FREES_TEXT: Record<Frees, string> = {
+  now: 'freed now (by a reviewed plan)',
+  expiry: 'freed at expiry (once the TTLs fire)',
+  rewrite: 'freed after a rewrite (the application or settings change)',
+};
+
+/** The savings lines: by when they are freed, and counted once a key. */
+export function savingsSummary(r: RuleResults): string[] {
+  const split = splitSavings(r.findings);
+  const sum = split.now + split.expiry + split.rewrite;
+  if (sum === 0) return [];
+  const c = r.combined;
+  const out = [`Estimated savings, each key counted once${c ? '' : ' in each finding'}:`];
+  const v = c ?? { ...split, total: sum, notDeduplicated: [] };
+  out.push(`  now: ${fmtBytes(v.now)}, at expiry: ${fmtBytes(v.expiry)}, after a rewrite: ${fmtBytes(v.rewrite)}; in all ${fmtBytes(v.total)}` +
+    (c && c.total !== sum ? ` (the findings add up to ${fmtBytes(sum)}: some keys are in several)` : ''));
+  if (c && c.notDeduplicated.length > 0) out.push(`  counted as they are, their keys not listed: ${c.notDeduplicated.join(', ')}`);
+  return out;
 }
 
 /** The results with example keys escaped for display, ready for JSON.stringify. */
@@ -19,6 +47,8 @@ export function findingsJson(r: RuleResults): FindingsJson {
     skipped: r.skipped,
     clean: r.clean,
     totalSavings: r.findings.reduce((s, f) => s + f.savings, 0),
+    savings: splitSavings(r.findings),
+    combined: r.combined ?? null,
   };
 }
 
@@ -47,7 +77,7 @@ export function renderFindingsText(r: RuleResults, opts: TextOptions): string {
   if (r.findings.length === 0) out.push('No findings.');
   r.findings.forEach((f, i) => {
     out.push(`${i + 1}. [${f.severity}] ${f.title} (${f.id})`);
-    out.push(`   ${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings ${fmtBytes(f.savings)}`);
+    out.push(`   ${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings ${fmtBytes(f.savings)}${f.savings > 0 ? `, ${FREES_TEXT[f.frees]}` : ''}`);
     out.push(indent(rowsTable(f, opts.maxRows ?? 10), '   '));
     out.push(`   Why: ${f.rationale}`);
     out.push(`   Fix: ${f.fix}`);
@@ -59,6 +89,8 @@ export function renderFindingsText(r: RuleResults, opts: TextOptions): string {
     for (const s of r.skipped) out.push(`  ${s.id}: ${s.reason}`);
   }
   if (r.clean.length > 0) out.push(`No findings from: ${r.clean.join(', ')}`);
+  const totals = savingsSummary(r);
+  if (totals.length > 0) out.push('', ...totals);
   return out.join('\n').trimEnd() + '\n';
 }
 
@@ -71,9 +103,11 @@ export function renderFindingsMarkdown(r: RuleResults, title: string): string {
   const out: string[] = [`# ${md(title)}`, ''];
   const total = r.findings.reduce((s, f) => s + f.savings, 0);
   out.push(`${r.findings.length} findings, estimated savings ${fmtBytes(total)} in total.`, '');
+  const totals = savingsSummary(r);
+  if (totals.length > 0) out.push(...totals.map((l) => md(l.trim())).join('  \n').split('\n'), '');
   r.findings.forEach((f, i) => {
     out.push(`## ${i + 1}. ${md(f.title)} (\`${f.id}\`, ${f.severity})`, '');
-    out.push(`${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings **${fmtBytes(f.savings)}**.`, '');
+    out.push(`${fmtInt(f.keys)} keys, ${fmtBytes(f.memory)} affected, estimated savings **${fmtBytes(f.savings)}**${f.savings > 0 ? `, ${md(FREES_TEXT[f.frees])}` : ''}.`, '');
     out.push('| pattern | keys | memory | savings | detail | example |', '|---|---:|---:|---:|---|---|');
     for (const row of f.rows) {
       const ex = row.example === null ? '' : `\`${escapeBytes(row.example).replace(/`/g, "'").replace(/\|/g, '\\|')}\``;

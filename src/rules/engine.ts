@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './snapshot.js';
 import { parseRule, RuleError, type Rule, type RuleSection, type Severity } from './format.js';
+import type { CombinedSavings } from './overlap.js';
 
 /** The folder of built-in rules: next to this module (copied to dist/ at build), else in src/ beside dist/. */
 export function builtinRulesDir(): string {
@@ -53,7 +54,7 @@ export interface FindingRow {
 }
 
 /** A rule's result: its metadata, plus what it found. */
-export interface Finding extends Pick<Rule, 'id' | 'title' | 'severity' | 'rationale' | 'fix' | 'file'> {
+export interface Finding extends Pick<Rule, 'id' | 'title' | 'severity' | 'rationale' | 'fix' | 'frees' | 'file'> {
   /** The SQL that found the affected keys (the rule's `@affected` section). */
   readonly sql: string;
   readonly keys: number;
@@ -74,6 +75,8 @@ export interface RuleResults {
   readonly skipped: SkippedRule[];
   /** Ids of rules that ran and found nothing. */
   readonly clean: string[];
+  /** The findings' savings with each key counted once (overlap.ts), where the caller computed them. */
+  readonly combined?: CombinedSavings;
 }
 
 const REQUIRED_COLUMNS = ['pattern', 'keys', 'memory', 'savings'];
@@ -183,7 +186,7 @@ export function runCompiledRule(c: Compiled, snapshotId: number): RuleOutcome {
   return {
     kind: 'finding',
     finding: {
-      id: rule.id, title: rule.title, severity: rule.severity, rationale: rule.rationale, fix: rule.fix, file: rule.file,
+      id: rule.id, title: rule.title, severity: rule.severity, rationale: rule.rationale, fix: rule.fix, frees: rule.frees, file: rule.file,
       sql: rule.affected.sql,
       keys: rows.reduce((s, r) => s + r.keys, 0),
       memory: rows.reduce((s, r) => s + r.memory, 0),

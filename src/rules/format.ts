@@ -9,6 +9,14 @@ import { UserError } from '../errors.js';
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
+/**
+ * When a rule's savings are freed: `now` when a reviewed plan deletes or trims (rdbscope plan), `expiry` when the
+ * TTLs its fix sets fire, `rewrite` once the application or the server's settings change how the data is written
+ * (encodings, compression, shorter names).
+ */
+export type Frees = 'now' | 'expiry' | 'rewrite';
+export const FREES: readonly Frees[] = ['now', 'expiry', 'rewrite'];
+
 export type SectionName = 'affected' | 'savings' | 'skip' | 'scan';
 export const SECTION_NAMES: readonly SectionName[] = ['affected', 'savings', 'skip', 'scan'];
 
@@ -24,6 +32,8 @@ export interface Rule {
   readonly severity: Severity;
   readonly rationale: string;
   readonly fix: string;
+  /** When its savings are freed (the optional `frees` header; default `now`). */
+  readonly frees: Frees;
   readonly file: string;
   readonly affected: RuleSection;
   readonly savings: RuleSection | null;
@@ -44,7 +54,8 @@ export class RuleError extends UserError {
   }
 }
 
-const HEADER_KEYS = ['id', 'title', 'severity', 'rationale', 'fix'] as const;
+const REQUIRED_HEADERS = ['id', 'title', 'severity', 'rationale', 'fix'] as const;
+const HEADER_KEYS = [...REQUIRED_HEADERS, 'frees'] as const;
 type HeaderKey = (typeof HEADER_KEYS)[number];
 const HEADER_RE = /^--\s*([A-Za-z_-]+)\s*:\s?(.*)$/;
 const CONTINUATION_RE = /^--\s{2,}(\S.*)$/;
@@ -107,7 +118,7 @@ export function parseRule(text: string, file: string): Rule {
   });
 
   const lastLine = Math.max(1, lines.length);
-  for (const k of HEADER_KEYS) {
+  for (const k of REQUIRED_HEADERS) {
     const h = header.get(k);
     if (!h) throw new RuleError(file, 1, `missing header '-- ${k}:'`);
     if (h.value === '') throw new RuleError(file, h.line, `header '${k}' is empty`);
@@ -119,6 +130,10 @@ export function parseRule(text: string, file: string): Rule {
   const sev = header.get('severity')!;
   if (!SEVERITIES.includes(sev.value as Severity)) {
     throw new RuleError(file, sev.line, `severity '${clip(sev.value)}' must be one of ${SEVERITIES.join(', ')}`);
+  }
+  const frees = header.get('frees');
+  if (frees && !FREES.includes(frees.value as Frees)) {
+    throw new RuleError(file, frees.line, `frees '${clip(frees.value)}' must be one of ${FREES.join(', ')}`);
   }
   const section = (name: SectionName): RuleSection | null => {
     const s = sections.get(name);
@@ -135,6 +150,7 @@ export function parseRule(text: string, file: string): Rule {
     severity: sev.value as Severity,
     rationale: header.get('rationale')!.value,
     fix: header.get('fix')!.value,
+    frees: (frees?.value as Frees | undefined) ?? 'now',
     file,
     affected,
     savings: section('savings'),

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { startWorker } from '../worker-start.js';
 import { compileRules, rankOutcomes, type RuleOutcome, type RuleResults } from './engine.js';
+import { combinedSavings } from './overlap.js';
 import type { Rule } from './format.js';
 import type { Db } from './snapshot.js';
 
@@ -28,13 +29,14 @@ export type RuleWorkerMessage =
  * Runs `rules` for snapshot `snapshotId` of the inventory at `path` on up to `threads` threads (default: the
  * machine's cores, at most 4; `signal` stops them). `db` is the caller's connection to the same inventory: every rule is compiled on it
  * first, so that a bad rule fails before any runs, exactly as with runRules. Returns once all have run; the
- * caller's thread is free meanwhile (report computes its summary then).
+ * caller's thread is free meanwhile (report computes its summary then). The results carry the findings' savings
+ * counted once a key (`combined`), computed on `db` at the end.
  */
 export function runRulesInParallel(
   db: Db, path: string, rules: readonly Rule[], snapshotId: number, opts: { threads?: number; signal?: AbortSignal } = {},
 ): Promise<RuleResults> {
   compileRules(db, rules);
-  if (rules.length === 0) return Promise.resolve(rankOutcomes([]));
+  if (rules.length === 0) return Promise.resolve({ ...rankOutcomes([]), combined: { now: 0, expiry: 0, rewrite: 0, total: 0, notDeduplicated: [] } });
   const n = Math.max(1, Math.min(opts.threads ?? Math.min(4, availableParallelism()), rules.length));
   const task: RuleTask = { path, snapshotId, rules, next: new SharedArrayBuffer(4) };
   const outcomes: Array<RuleOutcome | undefined> = new Array(rules.length);
@@ -56,7 +58,14 @@ export function runRulesInParallel(
         else if (--running === 0 && !failed) {
           const missing = outcomes.findIndex((o) => o === undefined);
           if (missing >= 0) fail(new Error(`rule ${rules[missing]!.id} was not run`));
-          else resolve(rankOutcomes(outcomes as RuleOutcome[]));
+          else {
+            const results = rankOutcomes(outcomes as RuleOutcome[]);
+            try {
+              resolve({ ...results, combined: combinedSavings(db, rules, results, snapshotId) });
+            } catch (e) {
+              fail(e as Error);
+            }
+          }
         }
       });
       w.on('error', (e: Error) => fail(e));

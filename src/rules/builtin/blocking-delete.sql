@@ -4,6 +4,7 @@
 -- rationale: DEL frees a collection element by element in the server's main thread: a hash, set or sorted set
 --   of 100,000 members stored as a hashtable or skiplist takes tens of milliseconds to free, during which every
 --   client waits. Expiry and eviction of such keys block the same way unless lazy freeing is on.
+-- frees: now
 -- fix: Delete them with UNLINK (frees in a background thread), and set lazyfree-lazy-user-del yes,
 --   lazyfree-lazy-expire yes and lazyfree-lazy-eviction yes so that DEL, expiry and eviction do the same.
 

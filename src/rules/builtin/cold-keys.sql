@@ -4,6 +4,7 @@
 -- rationale: The dump records how long ago each key was last accessed (LRU idle time, with an LRU
 --   maxmemory-policy) or its access frequency counter (LFU policies). Keys without TTL that nobody read or wrote
 --   for a month hold memory for data that is likely abandoned.
+-- frees: now
 -- fix: Confirm with the owners of the family, then delete (UNLINK) the keys or give the family a TTL; with an
 --   allkeys-lru/allkeys-lfu policy the server would evict them first under memory pressure anyway.
 

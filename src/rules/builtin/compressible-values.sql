@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: Strings over 1 KiB whose content deflates to half or less (JSON, HTML, logs, serialized objects)
 --   can be stored compressed by the client: less memory, less network, faster replication.
+-- frees: rewrite
 -- fix: Compress on write and decompress on read in the client (zstd, lz4 or gzip with a marker byte), starting
 --   with the families at the top of this list.
 

@@ -5,6 +5,7 @@
 --   as a hashtable or skiplist it costs a pointer structure per element, often 3 to 10 times the memory. Keys end
 --   up there when they once grew past the server's *-max-listpack-* limits (a key is never converted back while
 --   the server runs) or when the limits are set lower than the data.
+-- frees: rewrite
 -- fix: Set the stated limits (CONFIG SET and redis.conf); keys already converted become listpacks again when the
 --   server loads its dump again (restart, replica full resync) or when rewritten with DUMP + RESTORE.
 

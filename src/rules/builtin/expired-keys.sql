@@ -4,6 +4,7 @@
 -- rationale: A key whose TTL had passed when the snapshot was taken still used memory: Redis removes expired
 --   keys lazily (on access) and by a sampling cycle, which falls behind when many keys expire together or the
 --   server is busy. A large share here means memory is held by data nobody can read.
+-- frees: now
 -- fix: Raise active-expire-effort (1-10, default 1), spread TTLs with random jitter so keys do not expire at the
 --   same moment, or run a SCAN over the family (touching a key expires it).
 

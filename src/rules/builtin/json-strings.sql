@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: A JSON document in a string is rewritten whole on every change and parsed whole by every reader,
 --   and every document repeats its field names.
+-- frees: rewrite
 -- fix: Store flat objects as hashes (HSET/HGET a field at a time) or use a JSON data type where the server has
 --   one; documents read whole compress well in the client (see compressible-values).
 

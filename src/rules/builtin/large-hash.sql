@@ -3,6 +3,7 @@
 -- severity: warning
 -- rationale: HGETALL, HKEYS and DEL on a hash with thousands of fields are O(n) and block the server; such a
 --   hash also cannot be spread over a cluster, since a key lives in one slot.
+-- frees: rewrite
 -- fix: Shard the hash into buckets (key:{bucket} with bucket = hash(field) mod N), read it with HSCAN instead of
 --   HGETALL, and delete it with UNLINK.
 

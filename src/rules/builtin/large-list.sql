@@ -4,6 +4,7 @@
 -- rationale: Long lists are usually queues or logs that are appended to and rarely trimmed. Their inner
 --   quicklist nodes can be LZF-compressed by the server (list-compress-depth), which costs a little CPU on
 --   access to the middle of the list and none at the ends.
+-- frees: rewrite
 -- fix: Trim them (LTRIM after LPUSH, or XADD MAXLEN with a stream), and set list-compress-depth 1 (compress all
 --   but the head and tail nodes) when the elements are compressible text.
 

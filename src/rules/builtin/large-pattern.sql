@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: Families averaging over 10 KiB a key make every read and write move a lot of data: they cost network
 --   bandwidth and latency, and replicas and AOF carry them in full on every change.
+-- frees: rewrite
 -- fix: Store only what is read together: split big objects into smaller keys or hash fields, compress values on
 --   the client, or keep the bulk elsewhere and cache a summary.
 

@@ -4,6 +4,7 @@
 -- rationale: A set stores every member. If the application only asks how many distinct members there are
 --   (SCARD), a HyperLogLog answers with 0.81 % standard error in at most 12 KiB; if it only asks whether a member
 --   was seen, a Bloom filter (RedisBloom / valkey-bloom) needs about 1.2 bytes a member at 1 % false positives.
+-- frees: rewrite
 -- fix: If only the count is used, PFADD the members into a HyperLogLog and read PFCOUNT; for membership tests
 --   use BF.ADD / BF.EXISTS. Keep the set if members are listed or removed.
 

@@ -3,6 +3,7 @@
 -- severity: warning
 -- rationale: A GET or SET of a string over 100 KiB blocks the server's single thread while it copies the value,
 --   fills output buffers, and stalls replication; a few of them dominate latency percentiles.
+-- frees: rewrite
 -- fix: Split the value into chunks (key:part:N) or a hash read with HMGET, compress it on the client, or move
 --   large blobs to object storage and keep a reference.
 

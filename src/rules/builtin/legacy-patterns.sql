@@ -4,6 +4,7 @@
 -- rationale: When two patterns differ only in separators, case, a plural or a version tag (user_profile:{id}
 --   and user:profile:{id}, cache:v1:{id} and cache:v2:{id}), the smaller one is often a leftover of an old
 --   format that the application no longer reads.
+-- frees: now
 -- fix: Check whether the application still reads the smaller format; if not, delete its keys (UNLINK in a
 --   reviewed script) or give them a TTL so they drain.
 

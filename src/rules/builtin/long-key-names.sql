@@ -4,6 +4,7 @@
 -- rationale: With over a million keys, the bytes of key names add up: a family whose names take 30 % or more of
 --   its memory pays mostly for its names. The constant text of the names (the family prefix) is repeated in
 --   every key.
+-- frees: rewrite
 -- fix: Shorten the constant part of the family's names (user:profile:123 -> up:123) in new writes, and migrate
 --   old keys with RENAME in a reviewed script.
 

@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: Numbered databases (SELECT n) share one server's memory, CPU and eviction, cannot be used with
 --   Redis Cluster (database 0 only) and are easy to mix up in tools and scripts; they give no isolation.
+-- frees: rewrite
 -- fix: Move each database's data to database 0 under its own key prefix, or to its own server instance when
 --   it needs separate limits or eviction.
 

@@ -3,6 +3,7 @@
 -- severity: warning
 -- rationale: Redis before 7.0 is past end of life (no security fixes) and lacks listpack encodings, which are
 --   smaller and safer than ziplists, as well as functions, sharded pub/sub and multi-part AOF.
+-- frees: rewrite
 -- fix: Upgrade to a maintained release (Redis 7.2+ or Valkey 8+); the dump loads in newer servers as is.
 
 -- The writer comes from the redis-ver aux field; versions 0.x (KeyDB writes 0.0.0) are not judged. Dumps without

@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: Every hash stores its own field names. In a family of many small hashes with the same fields, each
 --   name takes memory once per hash.
+-- frees: rewrite
 -- fix: Shorten the field names, or map them to short codes in the client.
 
 -- From hash_fields: names longer than 2 bytes found in at least half of the hashes of a family of 100 or more

@@ -4,6 +4,7 @@
 -- rationale: Every top-level key costs about 50-70 bytes of overhead (dictionary entry, key string, value
 --   object) beyond its name and value. A family of thousands of small strings without TTL can instead live as
 --   fields of hashes holding about 100 fields each, which stay listpacks: a field costs its bytes plus a few.
+-- frees: rewrite
 -- fix: Map key family:ID to hash family:{ID div 100} field {ID mod 100} (HSET/HGET instead of SET/GET), keep
 --   each hash under hash-max-listpack-entries fields, and values under hash-max-listpack-value bytes.
 

@@ -4,6 +4,7 @@
 -- rationale: Keys whose names say they are short-lived (temp data, caches, locks, one-time codes, nonces,
 --   captchas, rate limits) but were given TTLs of more than a day hold memory long after anyone needs them: a lock
 --   or a one-time code outlives its purpose in minutes, a cache entry is rebuilt on a miss.
+-- frees: expiry
 -- fix: Give them the TTL their purpose needs when they are written; shorten the existing ones with a reviewed
 --   plan: rdbscope plan --rule ttl-long-temporary --action cap-ttl --ttl 3600 (EXPIRE ... LT never lengthens a TTL).
 

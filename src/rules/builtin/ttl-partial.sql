@@ -4,6 +4,7 @@
 -- rationale: In a family where most keys expire, the few that do not are usually written by a code path that
 --   forgot the TTL (SET without EX, a later SET that cleared it, PERSIST); they stay until deleted by hand.
 --   Families where no key expires are left alone: those look like permanent data.
+-- frees: expiry
 -- fix: Find the writer that drops the TTL (a plain SET overwrites it; use SET ... KEEPTTL or EX) and EXPIRE the
 --   keys already stored.
 

@@ -3,6 +3,7 @@
 -- severity: warning
 -- rationale: Keys whose names say they are temporary (sessions, tokens, one-time codes, nonces, caches, locks,
 --   rate limits, temp data) but carry no TTL pile up forever: nothing ever removes them.
+-- frees: expiry
 -- fix: Write them with a TTL (SET key value EX seconds; EXPIRE key seconds after HSET/SADD) and backfill the
 --   existing keys with EXPIRE from a reviewed script (rdbscope plan).
 
@@ -28,20 +29,24 @@ WITH temporary AS (
               OR lower(pattern) LIKE 'lock:%'
               OR lower(pattern) LIKE '%:lock%')
 )
+SELECT COALESCE(g.pattern, '(no pattern)') AS pattern,
+       SUM(g.keys) AS keys,
+       SUM(g.memory) AS memory,
+       SUM(g.memory) AS savings,
+       printf('%d keys without TTL; savings assumes all of them would have expired (upper bound)', SUM(g.keys)) AS detail,
+       MIN(g.key_min) AS example
+FROM key_groups g
+WHERE g.snapshot_id = :snapshot AND g.ttl_class = 0 AND g.pattern IN (SELECT pattern FROM temporary)
+GROUP BY g.pattern
+UNION ALL
 SELECT COALESCE(pattern, '(no pattern)') AS pattern,
-       SUM(keys) AS keys,
+       COUNT(*) AS keys,
        SUM(memory) AS memory,
        SUM(memory) AS savings,
-       printf('%d keys without TTL; savings assumes all of them would have expired (upper bound)', SUM(keys)) AS detail,
-       MIN(example) AS example
-FROM (
-  SELECT pattern, keys, memory, key_min AS example
-  FROM key_groups
-  WHERE snapshot_id = :snapshot AND ttl_class = 0 AND pattern IN (SELECT pattern FROM temporary)
-  UNION ALL
-  SELECT pattern, 1, memory, key
-  FROM keys
-  WHERE snapshot_id = :snapshot AND pattern IS NULL AND expires_at IS NULL
+       printf('%d keys without TTL; savings assumes all of them would have expired (upper bound)', COUNT(*)) AS detail,
+       MIN(key) AS example
+FROM keys
+WHERE snapshot_id = :snapshot AND pattern IS NULL AND expires_at IS NULL
     AND (   lower(COALESCE(key_text, '')) LIKE '%sess%'
                                      OR lower(COALESCE(key_text, '')) LIKE '%token%'
                                      OR lower(COALESCE(key_text, '')) LIKE '%otp%'
@@ -56,7 +61,7 @@ FROM (
                                      OR lower(COALESCE(key_text, '')) LIKE '%throttle%'
                                      OR lower(COALESCE(key_text, '')) LIKE 'lock:%'
                                      OR lower(COALESCE(key_text, '')) LIKE '%:lock%')
-)
+
 GROUP BY pattern
 
 -- @scan

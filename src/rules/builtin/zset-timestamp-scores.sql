@@ -3,6 +3,7 @@
 -- severity: info
 -- rationale: Sorted sets whose scores are all epoch timestamps are time-ordered logs or windows (recent
 --   activity, rate limits, delayed jobs); unless something trims them they keep every member ever added.
+-- frees: rewrite
 -- fix: Trim old members on a schedule (ZREMRANGEBYSCORE key -inf CUTOFF) or cap the size (ZREMRANGEBYRANK), and
 --   give per-period keys a TTL.
 

@@ -1,0 +1,137 @@
+/**
+ * Savings of several findings, told apart by when they are freed and counted once a key. Findings overlap: a cold
+ * key of a family that also lacks a TTL is in cold-keys and in ttl-session, and deleting it frees its memory once.
+ * Every finding's savings are spread over its affected keys in proportion to their memory (the key lists come from
+ * the rule's SQL as for `plan --rule`, see keys.ts); each key then counts once, for the first of `now`, `expiry`,
+ * `rewrite` that frees it (a key deleted now frees nothing at expiry), with the largest share within that one.
+ * One query lists every finding's keys and SQLite groups them (in its temporary b-tree, not in JS), so memory
+ * stays bounded however many keys there are.
+ */
+import { UserError } from '../errors.js';
+import type { Finding, RuleResults } from './engine.js';
+import { FREES, type Frees, type Rule } from './format.js';
+import { ruleUnitsSql } from './keys.js';
+import type { Db } from './snapshot.js';
+
+export type SavingsSplit = Record<Frees, number>;
+
+export interface CombinedSavings extends SavingsSplit {
+  /** now + expiry + rewrite. */
+  readonly total: number;
+  /**
+   * Ids of findings whose keys could not be listed in a family that another finding also reports: their savings
+   * there are added as they are (the total may count those keys twice).
+   */
+  readonly notDeduplicated: string[];
+}
+
+/** Each finding's savings summed by when they are freed (overlaps counted as often as they occur). */
+export function splitSavings(findings: readonly Finding[]): SavingsSplit {
+  const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
+  for (const f of findings) out[f.frees] += f.savings;
+  return out;
+}
+
+/**
+ * The savings of `results` (rules run on `snapshotId` of `db`) with every key counted once. Keys of two families
+ * never overlap, so a family that one finding alone reports counts as it is. In a family that several report, a
+ * rule over the summaries selects whole key_groups rows (each of its keys gets the finding's share of its memory)
+ * and a rule over keys selects keys (few: the built-in ones read notable_keys); each key counts with its largest
+ * share. Only those groups and keys are listed, so this takes milliseconds where a scan of every key would take
+ * seconds.
+ */
+export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleResults, snapshotId: number): CombinedSavings {
+  const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
+  const notDeduplicated: string[] = [];
+  const byId = new Map(rules.map((r) => [r.id, r]));
+  const units = new Map<Finding, ReturnType<typeof ruleUnitsSql>>();
+  for (const f of results.findings) {
+    if (f.savings <= 0) continue;
+    const rule = byId.get(f.id);
+    try {
+      // Not @scan: it lists keys from a scan of every key, which is what this avoids.
+      if (rule) units.set(f, ruleUnitsSql(f.id, rule.affected.sql));
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+    }
+  }
+  // How many findings save something in each family.
+  const reporters = new Map<string, number>();
+  for (const f of results.findings) for (const r of f.rows) if (r.savings > 0) reporters.set(r.pattern, (reporters.get(r.pattern) ?? 0) + 1);
+
+  // A row that holds all of its family's keys selects all of its key_groups rows, whatever the rule's SQL.
+  const family = new Map<string, { keys: number; memory: number }>();
+  for (const r of db.prepare(`SELECT COALESCE(pattern, '(no pattern)') AS p, SUM(keys) AS keys, SUM(memory) AS memory
+      FROM key_groups WHERE snapshot_id = ? GROUP BY p`).all(snapshotId) as Array<{ p: string; keys: number; memory: number }>) {
+    family.set(r.p, r);
+  }
+  const groupParts: string[] = [];
+  const keyParts: string[] = [];
+  const params: Record<string, number | string> = { snapshot: snapshotId };
+  const param = (v: Record<string, number>): string => {
+    const name = `ratios${Object.keys(params).length}`;
+    params[name] = JSON.stringify(v);
+    return name;
+  };
+  for (const f of results.findings) {
+    if (f.savings <= 0) continue;
+    const u = units.get(f);
+    // The rule's total may differ from the sum of its rows (an @savings section): scale the rows to it.
+    const rowSum = f.rows.reduce((s, r) => s + r.savings, 0);
+    if (rowSum === 0) {
+      out[f.frees] += f.savings;
+      continue;
+    }
+    const listed: Record<string, number> = {};
+    const whole: Record<string, number> = {};
+    for (const r of f.rows) {
+      if (r.savings <= 0) continue;
+      const share = (r.savings * f.savings) / rowSum;
+      const fam = family.get(r.pattern);
+      if ((reporters.get(r.pattern) ?? 0) < 2 || r.memory <= 0) out[f.frees] += share; // counted once already
+      else if (fam && fam.keys === r.keys && fam.memory === r.memory) whole[r.pattern] = share / r.memory;
+      else if (u) listed[r.pattern] = share / r.memory;
+      else {
+        out[f.frees] += share;
+        if (!notDeduplicated.includes(f.id)) notDeduplicated.push(f.id);
+      }
+    }
+    const b = FREES.indexOf(f.frees);
+    if (Object.keys(whole).length > 0) {
+      groupParts.push(`SELECT g.rowid AS gid, ${b} AS bucket, j.value AS ratio FROM key_groups g
+        JOIN json_each(:${param(whole)}) j ON j.key = COALESCE(g.pattern, '(no pattern)') WHERE g.snapshot_id = :snapshot`);
+    }
+    if (!u || Object.keys(listed).length === 0) continue;
+    const p = param(listed);
+    for (const part of u) {
+      if (part.level === 'group') groupParts.push(`SELECT u.gid AS gid, ${b} AS bucket, j.value AS ratio FROM (${part.sql}) u JOIN json_each(:${p}) j ON j.key = u.pattern`);
+      else keyParts.push(`SELECT u.db AS db, u.key AS key, u.gid AS gid, u.memory AS memory, ${b} AS bucket, u.memory * j.value AS share
+        FROM (${part.sql}) u JOIN json_each(:${p}) j ON j.key = u.pattern`);
+    }
+  }
+  // Within the best of several: the largest share; between equal ones, the earliest of now, expiry, rewrite.
+  // SQLite takes the bare columns of a MIN() aggregate from the row that gives the minimum.
+  const groups = new Map<number, { bucket: number; ratio: number }>();
+  if (groupParts.length > 0) {
+    const sql = `SELECT b.gid AS gid, b.bucket AS bucket, b.ratio AS ratio, g.memory AS memory FROM (
+        SELECT gid, MIN(bucket * 1e-9 - ratio) AS rank, bucket, ratio FROM (${groupParts.join('\n UNION ALL\n')}) GROUP BY gid
+      ) b JOIN key_groups g ON g.rowid = b.gid`;
+    for (const r of db.prepare(sql).all(params) as Array<{ gid: number; bucket: number; ratio: number; memory: number }>) {
+      groups.set(r.gid, r);
+      out[FREES[r.bucket]!] += r.ratio * r.memory;
+    }
+  }
+  if (keyParts.length > 0) {
+    const sql = `SELECT gid, memory, MIN(bucket * 1e-9 - share) AS rank, bucket, share FROM (${keyParts.join('\n UNION ALL\n')})
+      GROUP BY db, key`;
+    for (const r of db.prepare(sql).iterate(params) as Iterable<{ gid: number | null; memory: number; bucket: number; share: number }>) {
+      const g = r.gid === null ? undefined : groups.get(r.gid);
+      const base = g ? g.ratio * r.memory : 0;
+      if (r.share <= base) continue; // its group's share is the larger
+      out[FREES[r.bucket]!] += r.share;
+      if (g) out[FREES[g.bucket]!] -= base;
+    }
+  }
+  for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));
+  return { ...out, total: out.now + out.expiry + out.rewrite, notDeduplicated };
+}
