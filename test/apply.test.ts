@@ -187,9 +187,19 @@ test('expire, cap-ttl, hdel, persist and trim on a live server', { skip }, async
   const quiet = ok(rdbscope(['apply', hdel, '--url', r.url, '--summary'])).stdout.trim().split('\n');
   assert.deepEqual(quiet.length, 1, 'a dry run with --summary prints its summary only');
   assert.match(quiet[0]!, /^dry run: 1 would apply, 0 changed since snapshot/);
+  await c.hdel('hash:1', 'f2'); // another client removed one of the two fields since the snapshot
+  assert.match(ok(rdbscope(['apply', hdel, '--url', r.url])).stdout, /HDEL "hash:1" f1 f2: would apply \(1 of 2 named fields exist\)$/m);
   ok(rdbscope(['apply', hdel, '--url', r.url, '--execute']));
   assert.equal(await c.hlen('hash:1'), 48);
   assert.equal(await c.hexists('hash:1', 'f1'), 0);
+  // The same fields again: the guard finds none of them (HEXISTS), says so and runs nothing.
+  const again = p('hdel-again.plan', '--where', "key_text = 'hash:1'", '--action', 'hdel', '--fields', 'f1', '--fields', 'f2');
+  const dry = ok(rdbscope(['apply', again, '--url', r.url])).stdout;
+  assert.match(dry, /: skipped: would change nothing \(none of its 2 named fields exist\)$/m);
+  assert.match(dry, /^dry run: 0 would apply, 0 changed since snapshot, 0 missing, 1 would change nothing \(none of the named fields exist\)/m);
+  const run = jsonLines(ok(rdbscope(['apply', again, '--url', r.url, '--execute', '--format', 'json'])).stdout);
+  assert.equal((run.pop()!.summary as Record<string, number>)['no-effect'], 1);
+  assert.equal(await c.hlen('hash:1'), 48);
   ok(rdbscope(['apply', persist, '--url', r.url, '--execute']));
   assert.equal(await c.ttl('hash:ttl'), -1);
 

@@ -2,7 +2,8 @@
  * The per-key guard, run atomically on the server as one Lua script (EVALSHA through ioredis defineCommand): the
  * key must still have the type, TTL state and size (within a tolerance) the snapshot recorded. Modes:
  * `check` only answers; `dump` also returns DUMP and the absolute expiry for the backup; `apply` runs the command,
- * after checking that the key's DUMP is still the one backed up (its sha1), when a backup was taken.
+ * after checking that the key's DUMP is still the one backed up (its sha1), when a backup was taken. For HDEL, the
+ * guard counts the named fields the hash has (HEXISTS): none is `noop`, in every mode (nothing to run).
  */
 import { createHash } from 'node:crypto';
 import type { Client } from './connect.js';
@@ -30,7 +31,14 @@ local want = tonumber(ARGV[4])
 if want >= 0 and len >= 0 and math.abs(len - want) > want * tonumber(ARGV[5]) then
   return {'changed', 'size is ' .. len .. ', was ' .. want}
 end
-if ARGV[1] == 'check' then return {'ok', tostring(len)} end
+-- HDEL: which of the named fields the hash still has (a plan naming none of them would change nothing)
+if ARGV[7] and string.upper(ARGV[7]) == 'HDEL' then
+  local n = 0
+  for i = 8, #ARGV do n = n + redis.call('HEXISTS', key, ARGV[i]) end
+  if n == 0 then return {'noop', 'none of its ' .. (#ARGV - 7) .. ' named fields exist'} end
+  if ARGV[1] == 'check' then return {'ok', n .. ' of ' .. (#ARGV - 7) .. ' named fields exist'} end
+end
+if ARGV[1] == 'check' then return {'ok', ''} end
 if ARGV[1] == 'dump' then
   local at = -1
   if pttl >= 0 then
@@ -55,7 +63,7 @@ if type(r) == 'table' and r.err then return {'error', r.err} end
 return {'done', tostring(r)}
 `;
 
-export type GuardStatus = 'ok' | 'missing' | 'changed' | 'done' | 'error';
+export type GuardStatus = 'ok' | 'missing' | 'changed' | 'done' | 'error' | 'noop';
 
 export interface GuardReply {
   readonly status: GuardStatus;
@@ -79,7 +87,10 @@ export function sha1(b: Buffer): string {
   return createHash('sha1').update(b).digest('hex');
 }
 
-/** Runs the guard for one key. `command` is the plan command's name and its arguments after the key. */
+/**
+ * Runs the guard for one key. `command` is the plan command's name and its arguments after the key (in `check`
+ * and `dump` mode, only HDEL's are read: for its field check).
+ */
 export async function runGuard(
   client: Client, mode: 'check' | 'dump' | 'apply', key: Buffer, g: Guard, tolerance: number,
   digest: string, command: Buffer[],

@@ -14,7 +14,8 @@ import { memoryAfter, memoryBefore } from './measure.js';
 import { defineGuard, runGuard, sha1, type GuardReply } from './guard.js';
 import { Journal, type JournalEntry } from './journal.js';
 
-export type OutcomeStatus = 'would-apply' | 'applied' | 'changed' | 'missing' | 'error' | 'already-done';
+/** `no-effect`: an HDEL none of whose fields the hash has (not run: it would change nothing). */
+export type OutcomeStatus = 'would-apply' | 'applied' | 'changed' | 'missing' | 'error' | 'already-done' | 'no-effect';
 
 export interface Outcome {
   readonly line: number;
@@ -60,6 +61,7 @@ function keyId(c: PlanCommand): string {
 function statusOf(r: GuardReply, execute: boolean): OutcomeStatus {
   if (r.status === 'ok') return execute ? 'applied' : 'would-apply';
   if (r.status === 'done') return 'applied';
+  if (r.status === 'noop') return 'no-effect';
   return r.status;
 }
 
@@ -92,7 +94,7 @@ export async function applyPlan(client: Client, cluster: boolean, plan: PlanStre
   checkDistinctFiles([['plan', o.planPath], ['journal', o.journalPath], ['backup', o.backupPath]]);
   defineGuard(client);
   const journal = new Journal(o.journalPath, plan.sha256, o.target);
-  const counts: Record<OutcomeStatus, number> = { 'would-apply': 0, applied: 0, changed: 0, missing: 0, error: 0, 'already-done': 0 };
+  const counts: Record<OutcomeStatus, number> = { 'would-apply': 0, applied: 0, changed: 0, missing: 0, error: 0, 'already-done': 0, 'no-effect': 0 };
   const emit = (c: PlanCommand, status: OutcomeStatus, detail: string): void => {
     counts[status]++;
     o.onOutcome({ line: c.line, db: c.db, command: c, status, detail, inFlightBefore: journal.inFlight.has(c.line) });
@@ -154,6 +156,11 @@ export async function applyPlan(client: Client, cluster: boolean, plan: PlanStre
   return { total: plan.count, counts, backedUp, interrupted, memory };
 }
 
+/** The command's name and its arguments after the key, as the guard takes them. */
+function commandOf(c: PlanCommand): Buffer[] {
+  return [c.args[0]!, ...c.args.slice(2)];
+}
+
 interface BatchOutcome {
   c: PlanCommand;
   status: OutcomeStatus;
@@ -165,7 +172,7 @@ interface BatchOutcome {
 async function checkBatch(client: Client, batch: PlanCommand[], o: ApplyOptions, refused: Set<string>): Promise<BatchOutcome[]> {
   const first = batch.filter((c) => c.backup || !DESTRUCTIVE.has(c.args[0]!.toString()));
   // Sent together: ioredis writes them back to back, one round trip for the batch.
-  const replies = await Promise.all(first.map((c) => runGuard(client, 'check', c.args[1]!, c.guard, o.tolerance, '', [])));
+  const replies = await Promise.all(first.map((c) => runGuard(client, 'check', c.args[1]!, c.guard, o.tolerance, '', commandOf(c))));
   const byLine = new Map(first.map((c, i) => [c.line, replies[i]!]));
   return batch.map((c) => {
     const r = byLine.get(c.line);
@@ -174,7 +181,7 @@ async function checkBatch(client: Client, batch: PlanCommand[], o: ApplyOptions,
       return { c, status: no ? 'changed' : 'would-apply', detail: no ? 'an earlier command on this key would not be applied' : 'after the earlier command on this key', backedUp: false };
     }
     if (r.status !== 'ok' && c.backup) refused.add(keyId(c));
-    return { c, status: statusOf(r, false), detail: r.status === 'ok' ? '' : r.detail, backedUp: false };
+    return { c, status: statusOf(r, false), detail: r.detail, backedUp: false };
   });
 }
 
@@ -190,7 +197,7 @@ async function executeBatch(
   }
   // 1. Back up the keys that destructive commands touch first, and put the backup on disk.
   const toDump = batch.filter((c) => c.backup && !result.has(c.line));
-  const dumps = await Promise.all(toDump.map((c) => runGuard(client, 'dump', c.args[1]!, c.guard, o.tolerance, '', [])));
+  const dumps = await Promise.all(toDump.map((c) => runGuard(client, 'dump', c.args[1]!, c.guard, o.tolerance, '', commandOf(c))));
   const digests = new Map<number, string>();
   const records: BackupRecord[] = [];
   const at = new Date().toISOString();
@@ -208,7 +215,7 @@ async function executeBatch(
   // 2. Run the commands, each behind its guard (and, after a backup, behind the backup's digest).
   const toRun = batch.filter((c) => !result.has(c.line));
   const replies = await Promise.all(toRun.map((c) =>
-    runGuard(client, 'apply', c.args[1]!, c.guard, o.tolerance, digests.get(c.line) ?? '', [c.args[0]!, ...c.args.slice(2)])));
+    runGuard(client, 'apply', c.args[1]!, c.guard, o.tolerance, digests.get(c.line) ?? '', commandOf(c))));
   toRun.forEach((c, i) => {
     const r = replies[i]!;
     if (r.status !== 'done' && c.backup) refused.add(keyId(c));

@@ -31,7 +31,7 @@ export function parseTolerance(text: string): number {
 
 const LABEL: Record<Outcome['status'], string> = {
   'would-apply': 'would apply', applied: 'applied', changed: 'skipped: changed since snapshot', missing: 'skipped: missing',
-  error: 'error', 'already-done': 'already done',
+  error: 'error', 'already-done': 'already done', 'no-effect': 'skipped: would change nothing',
 };
 
 function describe(o: Outcome): string {
@@ -116,7 +116,8 @@ export const applyCommand: CommandModule<object, Args> = {
       if (json) process.stdout.write(JSON.stringify({ summary: { execute: a.execute, lines: summary.total, ...c, backed_up: summary.backedUp, memory } }) + '\n');
       else {
         const head = a.execute ? `applied ${c.applied}` : `dry run: ${c['would-apply']} would apply`;
-        process.stdout.write(`${head}, ${c.changed} changed since snapshot, ${c.missing} missing, ${c.error} errors, ` +
+        process.stdout.write(`${head}, ${c.changed} changed since snapshot, ${c.missing} missing, ` +
+          (c['no-effect'] > 0 ? `${c['no-effect']} would change nothing (none of the named fields exist), ` : '') + `${c.error} errors, ` +
           `${c['already-done']} already done, of ${summary.total} lines` +
           (a.execute ? `; ${summary.backedUp} keys backed up in ${a.backup ?? `${a.plan}.backup`}` : '; nothing was changed (add --execute)') + '\n');
         if (memory) {
