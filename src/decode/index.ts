@@ -6,7 +6,7 @@ import { DecodeFault, RdbError } from './errors.js';
 import type { DumpSummary, RdbHandler } from './model.js';
 import { parseStream, type ParseOptions } from './parser.js';
 import { startParallelCrc } from './parallel-crc.js';
-import { ChunkSource, openInput, sniff, type OpenedInput } from './source.js';
+import { ChunkSource, openInput, sniff, ThreadedGunzipSource, type OpenedInput } from './source.js';
 
 export { RdbError } from './errors.js';
 export type { ParseOptions } from './parser.js';
@@ -28,11 +28,13 @@ function run(input: OpenedInput, handler: RdbHandler, opts: ParseOptions): DumpS
 export function parseFile(path: string, handler: RdbHandler, opts: ParseOptions = {}): DumpSummary {
   let input: OpenedInput;
   try {
-    input = openInput(path);
+    input = openInput(path, opts.checksum !== false && !opts.externalCrc);
   } catch (e) {
     throw new RdbError(path, 0, `expected a readable file (${(e as Error).message})`);
   }
-  const external = opts.checksum !== false && !input.gzip && input.fileSize !== null ? startParallelCrc(path, input.fileSize) : null;
+  const external = opts.checksum === false || opts.externalCrc ? null
+    : input.source instanceof ThreadedGunzipSource ? (input.source.crc ? input.source.checksum() : null)
+    : !input.gzip && input.fileSize !== null ? startParallelCrc(path, input.fileSize) : null;
   try {
     return run(input, handler, external ? { ...opts, externalCrc: external } : opts);
   } finally {

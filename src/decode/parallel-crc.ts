@@ -12,8 +12,8 @@ import { Crc64, crcHex } from './crc64.js';
 const MIN_BYTES = 8 << 20;
 
 export interface ExternalCrc {
-  /** The CRC of the first `eofEnd` bytes (the bytes through the EOF opcode), as 16 hex digits. */
-  crcUpTo(eofEnd: number): string;
+  /** The CRC of the first `eofEnd` bytes (the bytes through the EOF opcode), as 16 hex digits; null: not known. */
+  crcUpTo(eofEnd: number): string | null;
   close(): void;
 }
 

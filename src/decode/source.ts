@@ -1,7 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { Gunzip } from 'fflate';
+import { Crc64, crcHex } from './crc64.js';
 import { DecodeFault } from './errors.js';
+import type { ExternalCrc } from './parallel-crc.js';
 import { startWorker } from '../worker-start.js';
 
 /** A synchronous pull source of bytes: the decoder asks for more only when it needs them (natural backpressure). */
@@ -148,7 +150,8 @@ const RING_BYTES = 8 << 20;
 /**
  * Inflates a gzip file or standard input with Node's zlib (native code) on another thread
  * (gunzip-worker.ts), so that the decoding thread only copies inflated bytes out of a shared ring buffer.
- * `prefix`: bytes of standard input already read to sniff the format.
+ * `prefix`: bytes of standard input already read to sniff the format. With `crc`, the inflating thread also
+ * computes the dump's checksum ({@link checksum}), which then costs the decoding thread nothing.
  */
 export class ThreadedGunzipSource implements ByteSource {
   private readonly ctrl: Int32Array;
@@ -158,13 +161,18 @@ export class ThreadedGunzipSource implements ByteSource {
   private readPos = 0;
   private produced = 0;
 
-  constructor(path: string | null, prefix: Uint8Array) {
-    const shared = new SharedArrayBuffer(32);
+  constructor(
+    private readonly path: string | null,
+    prefix: Uint8Array,
+    /** Whether the inflating thread computes the checksum (see {@link checksum}). */
+    readonly crc = false,
+  ) {
+    const shared = new SharedArrayBuffer(64);
     const ring = new SharedArrayBuffer(RING_BYTES);
     this.message = new SharedArrayBuffer(512);
     this.ctrl = new Int32Array(shared);
     this.data = new Uint8Array(ring);
-    this.worker = startWorker(import.meta.url, 'gunzip-worker', { workerData: { path, prefix, shared, ring, message: this.message } });
+    this.worker = startWorker(import.meta.url, 'gunzip-worker', { workerData: { path, prefix, shared, ring, message: this.message, crc: this.crc } });
     this.worker.unref();
     this.worker.on('error', (e) => {
       // Delivered only while the decoder is not blocked; the state word is what read() relies on.
@@ -201,10 +209,57 @@ export class ThreadedGunzipSource implements ByteSource {
     return n;
   }
 
+  /**
+   * The checksum computed by the inflating thread (constructed with `crc`). It covers all inflated bytes but the
+   * last 8, so it is the dump's when the RDB's trailer ends the data: `crcUpTo` waits for the end of the data,
+   * and if more bytes follow the RDB (an AOF with an RDB preamble) the file is inflated again up to the EOF opcode,
+   * on this thread. (Standard input cannot be read twice: its checksum is computed by the decoder, as for a plain
+   * dump on standard input.)
+   */
+  checksum(): ExternalCrc {
+    return {
+      crcUpTo: (eofEnd: number): string | null => {
+        const ctrl = this.ctrl;
+        for (;;) {
+          const pending = ((Atomics.load(ctrl, 0) >>> 0) - this.readPos) >>> 0;
+          const state = Atomics.load(ctrl, 2);
+          if (pending > 0 || state === 2) break; // data after the RDB, or a fault in it
+          if (state === 1) {
+            const total = (ctrl[7]! >>> 0) + (ctrl[8]! >>> 0) * 2 ** 32;
+            if (total - 8 === eofEnd) return crcHex(ctrl[5]!, ctrl[6]!);
+            break;
+          }
+          Atomics.wait(ctrl, 0, Atomics.load(ctrl, 0), 200);
+        }
+        return this.path === null ? null : crcOfGzipPrefix(this.path, eofEnd);
+      },
+      close: () => undefined,
+    };
+  }
+
   close(): void {
     Atomics.store(this.ctrl, 3, 1);
     Atomics.notify(this.ctrl, 1);
     void this.worker.terminate();
+  }
+}
+
+/** The CRC-64 of the first `end` bytes inflated from the gzip file at `path`. */
+function crcOfGzipPrefix(path: string, end: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const crc = new Crc64();
+    let done = 0;
+    const inflater = new Gunzip((data) => {
+      const n = Math.min(data.length, end - done);
+      if (n > 0) crc.update(data, 0, n);
+      done += n;
+    });
+    const buf = new Uint8Array(1 << 20);
+    for (let n; done < end && (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) inflater.push(buf.subarray(0, n));
+    return crc.hex();
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -231,8 +286,11 @@ export function sniff(inner: ByteSource, name: string, fileSize: number | null):
   return { source: gzip ? new GunzipSource(prefixed) : prefixed, name, fileSize, gzip };
 }
 
-/** Opens a path, or standard input for '-'. Gzip input is inflated by zlib on another thread. */
-export function openInput(path: string): OpenedInput {
+/**
+ * Opens a path, or standard input for '-'. Gzip input is inflated by zlib on another thread, which also computes
+ * a gzip file's checksum when `crc` is set (see {@link ThreadedGunzipSource.checksum}).
+ */
+export function openInput(path: string, crc = false): OpenedInput {
   const stdin = path === '-';
   const fd = stdin ? 0 : openSync(path, 'r');
   const st = fstatSync(fd);
@@ -249,7 +307,7 @@ export function openInput(path: string): OpenedInput {
   if (got === 2 && head[0] === 0x1f && head[1] === 0x8b) {
     // The thread reads the file itself from its start, or the rest of standard input after these two bytes.
     if (!stdin) raw.close();
-    return { source: new ThreadedGunzipSource(stdin ? null : path, stdin ? head : new Uint8Array(0)), name, fileSize, gzip: true };
+    return { source: new ThreadedGunzipSource(stdin ? null : path, stdin ? head : new Uint8Array(0), crc && !stdin), name, fileSize, gzip: true };
   }
   return { source: new PrefixSource(head.subarray(0, got), raw), name, fileSize, gzip: false };
 }
