@@ -15,6 +15,44 @@ import type { Db } from './snapshot.js';
 
 export type SavingsSplit = Record<Frees, number>;
 
+/** A key a finding's rule selects (see {@link listFindingKeys}), with the key_groups row it belongs to. */
+export interface FindingKey {
+  readonly db: number;
+  readonly key: Uint8Array | string;
+  readonly pattern: string;
+  readonly memory: number;
+  readonly gid: number | null;
+}
+
+/** At most this many keys of one finding are listed ahead; past it, combinedSavings lists them in SQL. */
+export const LISTED_KEYS_MAX = 100_000;
+
+/**
+ * The keys a finding's rule selects in the families where it saves something, listed by the thread that ran the
+ * rule (see parallel.ts) while the other rules run, so that combinedSavings need not scan for them afterwards on
+ * one thread. Null when the rule's keys cannot be listed, or more than {@link LISTED_KEYS_MAX} would be.
+ * An empty list: the rule selects summaries (key_groups rows), not keys.
+ */
+export function listFindingKeys(db: Db, rule: Rule, finding: Finding, snapshotId: number): FindingKey[] | null {
+  let parts: ReturnType<typeof ruleUnitsSql>;
+  try {
+    parts = ruleUnitsSql(rule.id, rule.affected.sql);
+  } catch (e) {
+    if (e instanceof UserError) return null;
+    throw e;
+  }
+  const patterns = JSON.stringify([...new Set(finding.rows.filter((r) => r.savings > 0).map((r) => r.pattern))]);
+  const out: FindingKey[] = [];
+  for (const part of parts) {
+    if (part.level !== 'key') continue;
+    const sql = `SELECT db, key, pattern, memory, gid FROM (${part.sql}) WHERE pattern IN (SELECT value FROM json_each(:rdbscope_patterns))
+      LIMIT ${LISTED_KEYS_MAX + 1 - out.length}`;
+    for (const r of db.prepare(sql).iterate({ snapshot: snapshotId, rdbscope_patterns: patterns }) as Iterable<FindingKey>) out.push(r);
+    if (out.length > LISTED_KEYS_MAX) return null;
+  }
+  return out;
+}
+
 export interface CombinedSavings extends SavingsSplit {
   /** now + expiry + rewrite. */
   readonly total: number;
@@ -38,9 +76,12 @@ export function splitSavings(findings: readonly Finding[]): SavingsSplit {
  * rule over the summaries selects whole key_groups rows (each of its keys gets the finding's share of its memory)
  * and a rule over keys selects keys (few: the built-in ones read notable_keys); each key counts with its largest
  * share. Only those groups and keys are listed, so this takes milliseconds where a scan of every key would take
- * seconds.
+ * seconds. `listed`: the keys of findings (by rule id) listed ahead by {@link listFindingKeys}; when every finding
+ * whose keys are needed has them, they are counted here instead of being listed again in SQL.
  */
-export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleResults, snapshotId: number): CombinedSavings {
+export function combinedSavings(
+  db: Db, rules: readonly Rule[], results: RuleResults, snapshotId: number, listed?: ReadonlyMap<string, FindingKey[] | null>,
+): CombinedSavings {
   const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
   const notDeduplicated: string[] = [];
   const byId = new Map(rules.map((r) => [r.id, r]));
@@ -67,6 +108,9 @@ export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleRes
   }
   const groupParts: string[] = [];
   const keyParts: string[] = [];
+  // The same key parts, from keys listed ahead: [bucket, ratio by pattern, keys].
+  const listedParts: Array<[number, Record<string, number>, FindingKey[]]> = [];
+  let allListed = true;
   const params: Record<string, number | string> = { snapshot: snapshotId };
   const param = (v: Record<string, number>): string => {
     const name = `ratios${Object.keys(params).length}`;
@@ -82,7 +126,7 @@ export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleRes
       out[f.frees] += f.savings;
       continue;
     }
-    const listed: Record<string, number> = {};
+    const ratios: Record<string, number> = {};
     const whole: Record<string, number> = {};
     for (const r of f.rows) {
       if (r.savings <= 0) continue;
@@ -90,7 +134,7 @@ export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleRes
       const fam = family.get(r.pattern);
       if ((reporters.get(r.pattern) ?? 0) < 2 || r.memory <= 0) out[f.frees] += share; // counted once already
       else if (fam && fam.keys === r.keys && fam.memory === r.memory) whole[r.pattern] = share / r.memory;
-      else if (u) listed[r.pattern] = share / r.memory;
+      else if (u) ratios[r.pattern] = share / r.memory;
       else {
         out[f.frees] += share;
         if (!notDeduplicated.includes(f.id)) notDeduplicated.push(f.id);
@@ -101,9 +145,12 @@ export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleRes
       groupParts.push(`SELECT g.rowid AS gid, ${b} AS bucket, j.value AS ratio FROM key_groups g
         JOIN json_each(:${param(whole)}) j ON j.key = COALESCE(g.pattern, '(no pattern)') WHERE g.snapshot_id = :snapshot`);
     }
-    if (!u || Object.keys(listed).length === 0) continue;
-    const p = param(listed);
+    if (!u || Object.keys(ratios).length === 0) continue;
+    const p = param(ratios);
+    const ahead = listed?.get(f.id);
+    if (ahead) listedParts.push([b, ratios, ahead]);
     for (const part of u) {
+      if (part.level === 'key' && !ahead) allListed = false;
       if (part.level === 'group') groupParts.push(`SELECT u.gid AS gid, ${b} AS bucket, j.value AS ratio FROM (${part.sql}) u JOIN json_each(:${p}) j ON j.key = u.pattern`);
       else keyParts.push(`SELECT u.db AS db, u.key AS key, u.gid AS gid, u.memory AS memory, ${b} AS bucket, u.memory * j.value AS share
         FROM (${part.sql}) u JOIN json_each(:${p}) j ON j.key = u.pattern`);
@@ -121,15 +168,35 @@ export function combinedSavings(db: Db, rules: readonly Rule[], results: RuleRes
       out[FREES[r.bucket]!] += r.ratio * r.memory;
     }
   }
-  if (keyParts.length > 0) {
+  // A key's best share among the key-level findings, against its group's (from the group-level ones): the larger
+  // counts; between equal ones, the earlier of now, expiry, rewrite.
+  const count = (r: { gid: number | null; memory: number; bucket: number; share: number }): void => {
+    const g = r.gid === null ? undefined : groups.get(r.gid);
+    const base = g ? g.ratio * r.memory : 0;
+    if (g && (r.share < base || (r.share === base && r.bucket >= g.bucket))) return;
+    if (!g && r.share <= 0) return;
+    out[FREES[r.bucket]!] += r.share;
+    if (g) out[FREES[g.bucket]!] -= base;
+  };
+  if (keyParts.length > 0 && allListed) {
+    // What the query below does, over the keys listed ahead (few: the built-in rules list keys of notable_keys).
+    const best = new Map<string, { gid: number | null; memory: number; bucket: number; share: number }>();
+    for (const [bucket, ratios, keys] of listedParts) {
+      for (const k of keys) {
+        const ratio = ratios[k.pattern];
+        if (ratio === undefined) continue;
+        const share = k.memory * ratio;
+        const id = `${k.db}:${typeof k.key === 'string' ? `s${k.key}` : `b${Buffer.from(k.key.buffer, k.key.byteOffset, k.key.byteLength).toString('latin1')}`}`;
+        const was = best.get(id);
+        if (!was || bucket * 1e-9 - share < was.bucket * 1e-9 - was.share) best.set(id, { gid: k.gid, memory: k.memory, bucket, share });
+      }
+    }
+    for (const r of best.values()) count(r);
+  } else if (keyParts.length > 0) {
     const sql = `SELECT gid, memory, MIN(bucket * 1e-9 - share) AS rank, bucket, share FROM (${keyParts.join('\n UNION ALL\n')})
       GROUP BY db, key`;
     for (const r of db.prepare(sql).iterate(params) as Iterable<{ gid: number | null; memory: number; bucket: number; share: number }>) {
-      const g = r.gid === null ? undefined : groups.get(r.gid);
-      const base = g ? g.ratio * r.memory : 0;
-      if (r.share <= base) continue; // its group's share is the larger
-      out[FREES[r.bucket]!] += r.share;
-      if (g) out[FREES[g.bucket]!] -= base;
+      count(r);
     }
   }
   for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import { startWorker } from '../worker-start.js';
 import { compileRules, rankOutcomes, type RuleOutcome, type RuleResults } from './engine.js';
-import { combinedSavings } from './overlap.js';
+import { combinedSavings, type FindingKey } from './overlap.js';
 import type { Rule } from './format.js';
 import type { Db } from './snapshot.js';
 
@@ -21,7 +21,7 @@ export interface RuleTask {
 }
 
 export type RuleWorkerMessage =
-  | { kind: 'outcome'; index: number; outcome: RuleOutcome }
+  | { kind: 'outcome'; index: number; outcome: RuleOutcome; keys: FindingKey[] | null }
   | { kind: 'done' }
   | { kind: 'error'; message: string; user: boolean };
 
@@ -30,7 +30,7 @@ export type RuleWorkerMessage =
  * machine's cores, at most 4; `signal` stops them). `db` is the caller's connection to the same inventory: every rule is compiled on it
  * first, so that a bad rule fails before any runs, exactly as with runRules. Returns once all have run; the
  * caller's thread is free meanwhile (report computes its summary then). The results carry the findings' savings
- * counted once a key (`combined`), computed on `db` at the end.
+ * counted once a key (`combined`), computed on `db` at the end from the findings' keys the threads listed.
  */
 export function runRulesInParallel(
   db: Db, path: string, rules: readonly Rule[], snapshotId: number, opts: { threads?: number; signal?: AbortSignal } = {},
@@ -40,6 +40,7 @@ export function runRulesInParallel(
   const n = Math.max(1, Math.min(opts.threads ?? Math.min(4, availableParallelism()), rules.length));
   const task: RuleTask = { path, snapshotId, rules, next: new SharedArrayBuffer(4) };
   const outcomes: Array<RuleOutcome | undefined> = new Array(rules.length);
+  const listed = new Map<string, FindingKey[] | null>();
   return new Promise<RuleResults>((resolve, reject) => {
     const workers = Array.from({ length: n }, () => startWorker(import.meta.url, 'rule-worker', { workerData: task }));
     let running = n;
@@ -53,7 +54,10 @@ export function runRulesInParallel(
     opts.signal?.addEventListener('abort', () => fail(new Error('stopped')), { once: true });
     for (const w of workers) {
       w.on('message', (m: RuleWorkerMessage) => {
-        if (m.kind === 'outcome') outcomes[m.index] = m.outcome;
+        if (m.kind === 'outcome') {
+          outcomes[m.index] = m.outcome;
+          listed.set(rules[m.index]!.id, m.keys);
+        }
         else if (m.kind === 'error') fail(m.user ? new UserError(m.message) : new Error(m.message));
         else if (--running === 0 && !failed) {
           const missing = outcomes.findIndex((o) => o === undefined);
@@ -61,7 +65,7 @@ export function runRulesInParallel(
           else {
             const results = rankOutcomes(outcomes as RuleOutcome[]);
             try {
-              resolve({ ...results, combined: combinedSavings(db, rules, results, snapshotId) });
+              resolve({ ...results, combined: combinedSavings(db, rules, results, snapshotId, listed) });
             } catch (e) {
               fail(e as Error);
             }

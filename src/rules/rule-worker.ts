@@ -1,10 +1,12 @@
 /**
  * A thread that runs rules over one inventory for parallel.ts: it opens its own read-only connection and takes
  * the next rule to run from a counter shared by all such threads (no round trip to the main thread, which may
- * be busy with the report's own queries meanwhile). Posts one message per rule, in any order.
+ * be busy with the report's own queries meanwhile). Posts one message per rule, in any order, with the keys of a
+ * finding that saves something (listFindingKeys).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules, runCompiledRule } from './engine.js';
+import { listFindingKeys } from './overlap.js';
 import type { Rule } from './format.js';
 import { openInventory } from './snapshot.js';
 import type { RuleTask, RuleWorkerMessage } from './parallel.js';
@@ -23,8 +25,12 @@ try {
     for (;;) {
       const i = Atomics.add(next, 0, 1);
       if (i >= task.rules.length) break;
-      const [compiled] = compileRules(db, [task.rules[i] as Rule]);
-      post({ kind: 'outcome', index: i, outcome: runCompiledRule(compiled!, task.snapshotId) });
+      const rule = task.rules[i] as Rule;
+      const [compiled] = compileRules(db, [rule]);
+      const outcome = runCompiledRule(compiled!, task.snapshotId);
+      // The finding's keys, for counting each key once across findings at the end (overlap.ts).
+      const keys = outcome.kind === 'finding' && outcome.finding.savings > 0 ? listFindingKeys(db, rule, outcome.finding, task.snapshotId) : null;
+      post({ kind: 'outcome', index: i, outcome, keys });
     }
   } finally {
     db.close();
