@@ -5,6 +5,7 @@ import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
 import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
+import { fetchFacts, saveFacts } from '../facts/index.js';
 import { liveInputOptions, liveSpec, type LiveArgs } from './live-input.js';
 
 interface Args extends LiveArgs {
@@ -64,6 +65,15 @@ export const indexCommand: CommandModule<object, Args> = {
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
       parallel: a.parallel, live: live ?? undefined,
     });
+    // The server's own facts, read right after its snapshot, stored with it (a failure to read them is a warning).
+    const done = results[0];
+    if (live && done?.status === 'complete' && done.snapshotId !== null) {
+      try {
+        await saveFacts(a.out, done.snapshotId, live.target.source, await fetchFacts(live.target));
+      } catch (e) {
+        process.stderr.write(`rdbscope: ${live.target.source}: the server's facts were not recorded: ${(e as Error).message.split('\n')[0]}\n`);
+      }
+    }
     // What was indexed goes to stdout; what was not, to stderr as errors (prefixed, like every error).
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) if (r.status === 'complete') process.stdout.write(textLine(r) + '\n');

@@ -3,6 +3,9 @@ import { RdbError } from '../decode/index.js';
 import { decodeInput, inputName, liveInputOptions, type LiveArgs } from './live-input.js';
 import { tee } from '../decode/tee.js';
 import { UserError } from '../errors.js';
+import { fetchFacts, viewOfFacts, type ServerView } from '../facts/index.js';
+import { serverLines } from '../facts/text.js';
+import { parseLiveUrl } from '../live/index.js';
 import { InfoCollector } from '../output/info.js';
 import { dumpInputOptions, estimatorFor, MEMORY_MODELS } from './options.js';
 import type { AllocatorName } from '../memory/index.js';
@@ -30,7 +33,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       .example('$0 info dump.rdb', 'One screen about the dump')
       .example('$0 info dump.rdb --format json | jq .dbs', 'Machine-readable')
       .example('REDISCLI_AUTH=secret $0 info --url redis://replica-1:6379', 'A running replica: its snapshot pulled over replication (point it at a replica)') as never,
-  handler: (argv) => {
+  handler: async (argv) => {
     const estimator = estimatorFor(argv['memory-model'], argv.allocator, argv.cluster);
     const collector = new InfoCollector(() => estimator.lastKeyBytes);
     try {
@@ -39,10 +42,20 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       if (e instanceof RdbError) throw new UserError(e.message, 1);
       throw e;
     }
+    // A live server: its own figures too, read right after the snapshot.
+    let server: ServerView | null = null;
+    if (argv.url !== undefined) {
+      const target = parseLiveUrl({ url: argv.url, cacert: argv.cacert });
+      try {
+        server = viewOfFacts(await fetchFacts(target), target.source);
+      } catch (e) {
+        process.stderr.write(`rdbscope: ${target.source}: the server's facts were not read: ${(e as Error).message.split('\n')[0]}\n`);
+      }
+    }
     const info = collector.info;
     const totals = estimator.totals();
     if (argv.format === 'json') {
-      process.stdout.write(`${JSON.stringify({ file: inputName(argv), ...info, memory: totals }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ file: inputName(argv), ...info, memory: totals, ...(server ? { server } : {}) }, null, 2)}\n`);
       return;
     }
     const s = info.summary!;
@@ -56,6 +69,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       totals.usedMem !== null
         ? `            used-mem ${mib(totals.usedMem)} when saved; ${mib(totals.unexplained ?? 0)} not explained by keys (allocator fragmentation, buffers, scripts: not visible offline)`
         : '            the dump records no used-mem',
+      ...(server ? serverLines(server) : []),
       'aux',
       ...Object.entries(info.aux).map(([k, v]) => `  ${k.padEnd(16)} ${v}`),
     ];

@@ -1,0 +1,60 @@
+/** `rdbscope facts`: a server's INFO, MEMORY STATS and CONFIG recorded with a snapshot, or those already recorded. */
+import type { Argv, CommandModule } from 'yargs';
+import { fetchFacts, saveFacts, serverView } from '../facts/index.js';
+import { serverLines } from '../facts/text.js';
+import { parseLiveUrl } from '../live/index.js';
+import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
+import { UserError } from '../errors.js';
+
+interface Args {
+  url?: string;
+  cacert?: string;
+  in: string;
+  snapshot?: string;
+  format: 'text' | 'json';
+}
+
+export const factsCommand: CommandModule<object, Args> = {
+  command: 'facts',
+  describe: "Record a server's own facts (INFO, MEMORY STATS, CONFIG GET of the memory settings) with a snapshot, read-only; or show them",
+  builder: (y: Argv): Argv<Args> =>
+    y
+      .option('url', { type: 'string', describe: 'The server to read: redis://[user:password@]host:port or rediss://; password also from REDISCLI_AUTH or RDBSCOPE_PASSWORD. Without it: show the recorded facts' })
+      .option('cacert', { type: 'string', describe: 'With rediss://: the CA certificate file (PEM)' })
+      .option('in', { alias: 'i', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file' })
+      .option('snapshot', { alias: 's', type: 'string', describe: 'Snapshot id or label the facts belong to (default: the newest complete one)' })
+      .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format on stdout' })
+      .example('$0 facts --url redis://replica-1:6379 --in inv.sqlite --snapshot 3', "record the server's facts with snapshot 3 (a dump of that server indexed earlier)")
+      .example('$0 facts --in inv.sqlite --snapshot 3 --format json', 'the facts recorded with snapshot 3') as unknown as Argv<Args>,
+  handler: async (a: Args): Promise<void> => {
+    const db0 = openInventory(a.in);
+    let snap: ReturnType<typeof resolveSnapshot>;
+    try {
+      snap = resolveSnapshot(db0, a.in, a.snapshot);
+    } finally {
+      db0.close();
+    }
+    if (a.url !== undefined) {
+      const target = parseLiveUrl({ url: a.url, cacert: a.cacert });
+      const facts = await fetchFacts(target);
+      await saveFacts(a.in, snap.id, target.source, facts);
+    } else if (a.cacert !== undefined) {
+      throw new UserError('--cacert goes with --url');
+    }
+    const db = openInventory(a.in);
+    try {
+      const view = serverView(db, snap.id);
+      if (a.format === 'json') {
+        const rows = view === null ? [] : db.prepare('SELECT source, name, value, read_at, refused FROM server_facts WHERE snapshot_id = ? ORDER BY rowid').all(snap.id);
+        process.stdout.write(`${JSON.stringify({ snapshot: snap.id, server: view, facts: rows }, null, 2)}\n`);
+      } else if (view === null) {
+        process.stdout.write(`snapshot ${snap.id}: no server facts recorded (record them with --url)\n`);
+      } else {
+        const n = db.prepare('SELECT count(*) FROM server_facts WHERE snapshot_id = ? AND value IS NOT NULL').pluck().get(snap.id) as number;
+        process.stdout.write(`snapshot ${snap.id}: ${n} facts\n${serverLines(view).join('\n')}\n`);
+      }
+    } finally {
+      db.close();
+    }
+  },
+};
