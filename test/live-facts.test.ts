@@ -261,3 +261,77 @@ test('scorecard: the five metrics from a dump alone, then with server facts, and
   assert.match(prom, new RegExp(`rdbscope_scorecard_fragmentation_pass\\{[^}]*snapshot_id="${id2}"`));
   assert.doesNotMatch(prom, new RegExp(`rdbscope_scorecard_fragmentation\\{[^}]*snapshot_id="${id1}"`));
 });
+
+test('--calibrate: MEMORY USAGE of the snapshot\'s keys against the model, in the facts, the report and the metrics', noRedis, async (t) => {
+  const r = await startRedis(['--repl-diskless-sync-delay', '0']);
+  t.after(() => r.stop());
+  const cmds: Buffer[] = [];
+  for (let i = 0; i < 800; i++) {
+    cmds.push(setCmd(`s:${i}`, 'v'.repeat(i % 300)), resp('HSET', `h:${i}`, 'a', String(i), 'b', 'x'.repeat(i % 80)));
+    if (i % 5 === 0) cmds.push(resp('RPUSH', `l:${i}`, ...Array.from({ length: (i % 200) + 1 }, (_, j) => `e${j}`)));
+    if (i % 7 === 0) cmds.push(resp('ZADD', `z:${i}`, ...Array.from({ length: (i % 150) + 1 }, (_, j) => [String(j), `m${j}`]).flat()));
+  }
+  r.pipe(Buffer.concat(cmds));
+  const keys = Number(r.cli('DBSIZE'));
+  const out = join(dir, 'calibrate.sqlite');
+  // Debian's redis-server is linked to the system jemalloc: the model for it matches, the other one less so
+  const run = (allocator: string): { id: number; line: string } => {
+    const res = cli(['index', '--url', r.url, '-o', out, '-q', '--format', 'json', '--allow-primary', '--allocator', allocator, '--calibrate', '100000']);
+    assert.equal(res.status, 0, res.stderr);
+    return { id: (JSON.parse(res.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId, line: res.stderr.trim() };
+  };
+  const sys = run('system');
+  const m = /^rdbscope: calibration: MEMORY USAGE of (\d+) keys against the model \(redis-[\d.]+, system jemalloc\): median error ([\d.]+) %, p90 ([\d.]+) %, (\d+) exact$/.exec(sys.line);
+  assert.ok(m, sys.line);
+  assert.equal(Number(m[1]), keys, 'every key compared');
+  assert.equal(Number(m[2]), 0);
+  assert.ok(Number(m[3]) < 1, sys.line);
+  const f = facts(out, sys.id);
+  assert.equal(f.get('calibration.samples')!.value, String(keys));
+  assert.equal(f.get('calibration.allocator')!.value, 'system');
+  const bundled = run('bundled');
+  const p90 = Number(facts(out, bundled.id).get('calibration.p90_error')!.value);
+  assert.ok(p90 > Number(f.get('calibration.p90_error')!.value), `bundled p90 ${p90}`);
+  if (p90 > 0.05) assert.match(bundled.line, /index it again with --allocator system$/);
+
+  const rep = JSON.parse(cli(['report', '--in', out, '--snapshot', String(sys.id), '--format', 'json']).stdout) as { scorecard: { calibration: { samples: number; medianError: number; p90Error: number } } };
+  assert.equal(rep.scorecard.calibration.samples, keys);
+  assert.equal(rep.scorecard.calibration.medianError, 0);
+  const text = cli(['report', '--in', out, '--snapshot', String(sys.id)]).stdout;
+  assert.match(text, new RegExp(`Memory model against MEMORY USAGE of ${keys} keys on the server: median error 0\\.0 %, p90 0\\.\\d %`));
+  assert.match(cli(['metrics', '--in', out]).stdout, new RegExp(`rdbscope_calibration_median_error_ratio\\{[^}]*snapshot_id="${sys.id}"[^}]*\\} 0\\n`));
+
+  // facts --calibrate on a snapshot indexed from the server's file
+  const file = join(dir, 'calibrate.rdb');
+  writeFileSync(file, readFileSync(r.save()));
+  const idx = cli(['index', file, '-o', out, '-q', '--allocator', 'system', '--format', 'json']);
+  const fileId = (JSON.parse(idx.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId;
+  const fc = cli(['facts', '--url', r.url, '--in', out, '--snapshot', String(fileId), '--calibrate', '50']);
+  assert.equal(fc.status, 0, fc.stderr);
+  assert.match(fc.stdout, /calibration: MEMORY USAGE of 50 keys against the model .*median error 0\.0 %/);
+  assert.equal(cli(['index', file, '-o', out, '--calibrate', '5', '--force']).status, 2, '--calibrate needs --url');
+});
+
+test('encoding-listpack reads the server\'s thresholds from its facts', noRedis, async (t) => {
+  const r = await startRedis(['--repl-diskless-sync-delay', '0', '--hash-max-listpack-entries', '200']);
+  t.after(() => r.stop());
+  // 300 fields make the hashes hashtables; trimmed to 100 they stay so (a server never converts back)
+  const cmds: Buffer[] = [];
+  for (let i = 0; i < 10; i++) {
+    cmds.push(resp('HSET', `prefs:${i}`, ...Array.from({ length: 300 }, (_, j) => [`f${j}`, 'v']).flat()));
+    cmds.push(resp('HDEL', `prefs:${i}`, ...Array.from({ length: 200 }, (_, j) => `f${j + 100}`)));
+  }
+  r.pipe(Buffer.concat(cmds));
+  assert.equal(r.cli('OBJECT', 'ENCODING', 'prefs:0'), 'hashtable');
+  const out = join(dir, 'thresholds.sqlite');
+  const id = indexUrl(r, out);
+  const row = recommend(out, id).findings.find((f) => f.id === 'encoding-listpack')!.rows[0]!;
+  assert.equal(row.keys, 10);
+  assert.match(row.detail!, /^hash hashtable within the server's limits \(hash-max-listpack-entries 200, hash-max-listpack-value 64; largest key: 100 elements/);
+  // the same dump without facts: the default limits
+  const file = join(dir, 'thresholds.rdb');
+  writeFileSync(file, readFileSync(r.save()));
+  const idx = cli(['index', file, '-o', out, '-q', '--format', 'json']);
+  const plain = recommend(out, (JSON.parse(idx.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId).findings.find((f) => f.id === 'encoding-listpack')!.rows[0]!;
+  assert.match(plain.detail!, /^hash hashtable: hash-max-listpack-entries 128 and hash-max-listpack-value 64 \(largest key: 100 elements/);
+});

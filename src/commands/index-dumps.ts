@@ -5,7 +5,7 @@ import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
 import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
-import { fetchFacts, saveFacts } from '../facts/index.js';
+import { calibrationLine, fetchFactsCalibrated, saveFacts } from '../facts/index.js';
 import { liveInputOptions, liveSpec, type LiveArgs } from './live-input.js';
 
 interface Args extends LiveArgs {
@@ -21,6 +21,7 @@ interface Args extends LiveArgs {
   checksum: boolean;
   format: 'text' | 'json';
   parallel?: number;
+  calibrate?: number;
 }
 
 function textLine(r: IndexResult): string {
@@ -37,6 +38,7 @@ export const indexCommand: CommandModule<object, Args> = {
     y
       .positional('dumps', { type: 'string', array: true, describe: "RDB files ('-' for stdin; .gz read as is), or --url" })
       .options(liveInputOptions)
+      .option('calibrate', { type: 'number', describe: 'With --url: compare the memory model with MEMORY USAGE of this many keys of the snapshot on the server (read-only); the report says how well it matched' })
       .option('out', { alias: 'o', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file (created when missing)' })
       .option('label', { type: 'string', describe: "Snapshot label (default: the dump's file name)" })
       .option('force', { type: 'boolean', default: false, describe: 'Index a dump again even if the same file content is already in the inventory' })
@@ -55,6 +57,9 @@ export const indexCommand: CommandModule<object, Args> = {
     // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
     const live = liveSpec(a, dumps.length > 0, false);
+    if (a.calibrate !== undefined && (!live || !(Number.isInteger(a.calibrate) && a.calibrate >= 1 && a.calibrate <= 100_000))) {
+      throw new UserError(live ? `--calibrate: expected a number of keys from 1 to 100000, got ${a.calibrate}` : '--calibrate goes with --url');
+    }
     if (live) dumps.push(live.target.source);
     else if (dumps.length === 0) throw new UserError("name the dumps to index ('-' for stdin), or a server with --url");
     if (a.parallel !== undefined && !(Number.isInteger(a.parallel) && a.parallel >= 1 && a.parallel <= 256)) {
@@ -69,7 +74,9 @@ export const indexCommand: CommandModule<object, Args> = {
     const done = results[0];
     if (live && done?.status === 'complete' && done.snapshotId !== null) {
       try {
-        await saveFacts(a.out, done.snapshotId, live.target.source, await fetchFacts(live.target));
+        const got = await fetchFactsCalibrated(live.target, a.out, done.snapshotId, a.calibrate ?? 0);
+        await saveFacts(a.out, done.snapshotId, live.target.source, got.facts);
+        if (got.calibration) process.stderr.write(`rdbscope: ${calibrationLine(got.calibration)}\n`);
       } catch (e) {
         process.stderr.write(`rdbscope: ${live.target.source}: the server's facts were not recorded: ${(e as Error).message.split('\n')[0]}\n`);
       }
