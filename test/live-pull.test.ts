@@ -164,6 +164,9 @@ test('an ACL user with a password (URL or RDBSCOPE_PASSWORD): pulled, and the pa
   assert.match(none.stderr, /authentication failed|needs a password/);
   for (const run of [viaUrl, viaEnv, wrong, none]) assert.ok(!(run.stdout + run.stderr).includes(secret));
   assert.deepEqual(snapshots(out).map((s) => [s.source, s.status]), [[r.url, 'complete'], [r.url, 'complete']]);
+  const fdb = new Database(out, { readonly: true });
+  assert.ok((fdb.prepare("SELECT count(*) FROM server_facts WHERE name LIKE 'config.%'").pluck().get() as number) > 10, 'facts read as the ACL user');
+  fdb.close();
   assert.ok(!readFileSync(out).includes(secret), 'the password is not stored');
 });
 
@@ -201,6 +204,9 @@ test('TLS: rediss:// with --cacert', noRedis, async (t) => {
   assert.equal(pulled.status, 0, pulled.stderr);
   const id = (JSON.parse(pulled.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId;
   assert.equal(snapshots(out)[0]!.source, url);
+  const fdb = new Database(out, { readonly: true });
+  assert.equal(fdb.prepare("SELECT value FROM server_facts WHERE snapshot_id = ? AND name = 'info.server.tcp_port'").pluck().get(id), String(r.port), 'facts read over TLS too');
+  fdb.close();
   const savedId = indexSaved(r, out);
   assert.deepEqual(rows(out, id), rows(out, savedId));
 });
