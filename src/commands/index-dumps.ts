@@ -5,9 +5,11 @@ import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
 import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
+import { calibrationLine, fetchFactsCalibrated, saveFacts } from '../facts/index.js';
+import { liveInputOptions, liveSpec, type LiveArgs } from './live-input.js';
 
-interface Args {
-  dumps: string[];
+interface Args extends LiveArgs {
+  dumps?: string[];
   out: string;
   label?: string;
   force: boolean;
@@ -19,6 +21,7 @@ interface Args {
   checksum: boolean;
   format: 'text' | 'json';
   parallel?: number;
+  calibrate?: number;
 }
 
 function textLine(r: IndexResult): string {
@@ -29,11 +32,13 @@ function textLine(r: IndexResult): string {
 }
 
 export const indexCommand: CommandModule<object, Args> = {
-  command: 'index <dumps..>',
+  command: 'index [dumps..]',
   describe: 'Load every key of RDB dumps into an SQLite inventory (one snapshot per dump)',
   builder: (y: Argv): Argv<Args> =>
     y
-      .positional('dumps', { type: 'string', array: true, demandOption: true, describe: "RDB files ('-' for stdin; .gz read as is)" })
+      .positional('dumps', { type: 'string', array: true, describe: "RDB files ('-' for stdin; .gz read as is), or --url" })
+      .options(liveInputOptions)
+      .option('calibrate', { type: 'number', describe: 'With --url: compare the memory model with MEMORY USAGE of this many keys of the snapshot on the server (read-only); the report says how well it matched' })
       .option('out', { alias: 'o', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file (created when missing)' })
       .option('label', { type: 'string', describe: "Snapshot label (default: the dump's file name)" })
       .option('force', { type: 'boolean', default: false, describe: 'Index a dump again even if the same file content is already in the inventory' })
@@ -45,19 +50,37 @@ export const indexCommand: CommandModule<object, Args> = {
       .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
       .option('parallel', { alias: 'j', type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
-      .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time") as unknown as Argv<Args>,
+      .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time")
+      .example('REDISCLI_AUTH=secret $0 index --url redis://replica-1:6379 -o inv.sqlite', 'a running replica: its snapshot over replication and its INFO, MEMORY STATS and CONFIG in server_facts') as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
-    const dumps = a.dumps.map(String);
+    const dumps = (a.dumps ?? []).map(String);
+    // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
+    if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
+    const live = liveSpec(a, dumps.length > 0, false);
+    if (a.calibrate !== undefined && (!live || !(Number.isInteger(a.calibrate) && a.calibrate >= 1 && a.calibrate <= 100_000))) {
+      throw new UserError(live ? `--calibrate: expected a number of keys from 1 to 100000, got ${a.calibrate}` : '--calibrate goes with --url');
+    }
+    if (live) dumps.push(live.target.source);
+    else if (dumps.length === 0) throw new UserError("name the dumps to index ('-' for stdin), or a server with --url");
     if (a.parallel !== undefined && !(Number.isInteger(a.parallel) && a.parallel >= 1 && a.parallel <= 256)) {
       throw new UserError(`--parallel: expected a whole number from 1 to 256, got ${a.parallel}`);
     }
-    // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
-    if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
-      parallel: a.parallel,
+      parallel: a.parallel, live: live ?? undefined,
     });
+    // The server's own facts, read right after its snapshot, stored with it (a failure to read them is a warning).
+    const done = results[0];
+    if (live && done?.status === 'complete' && done.snapshotId !== null) {
+      try {
+        const got = await fetchFactsCalibrated(live.target, a.out, done.snapshotId, a.calibrate ?? 0);
+        await saveFacts(a.out, done.snapshotId, live.target.source, got.facts);
+        if (got.calibration) process.stderr.write(`rdbscope: ${calibrationLine(got.calibration)}\n`);
+      } catch (e) {
+        process.stderr.write(`rdbscope: ${live.target.source}: the server's facts were not recorded: ${(e as Error).message.split('\n')[0]}\n`);
+      }
+    }
     // What was indexed goes to stdout; what was not, to stderr as errors (prefixed, like every error).
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) if (r.status === 'complete') process.stdout.write(textLine(r) + '\n');

@@ -8,6 +8,10 @@ import { renderReportText } from '../report/text.js';
 import { renderReportHtml } from '../report/html.js';
 import { findingsJson } from '../report/text-findings.js';
 import { UserError } from '../errors.js';
+import { buildScorecard, renderScorecardHtml, renderScorecardText } from '../report/scorecard.js';
+import { serverView } from '../facts/view.js';
+import { serverLines } from '../facts/text.js';
+import { esc } from '../report/html-svg.js';
 import { checkOutput, writeFileAtomic } from '../output/files.js';
 
 const FORMATS = ['text', 'json'] as const;
@@ -57,16 +61,25 @@ export const reportCommand: CommandModule<object, Args> = {
         throw err;
       }
       const data = { ...summary, recommendations: await findings };
+      // The first screen: the scorecard, and what the server said when its facts were read.
+      const scorecard = buildScorecard(db, snap.id);
+      const server = serverView(db, snap.id);
       if (a.html) {
-        writeFileAtomic(a.html, renderReportHtml(data), 'report');
+        const page = renderReportHtml(data);
+        const at = page.indexOf('</header>');
+        const extra = renderScorecardHtml(scorecard) + (server ? `<section id="server"><h2>Server</h2><pre>${esc(serverLines(server).join('\n'))}</pre></section>` : '');
+        writeFileAtomic(a.html, at < 0 ? page : page.slice(0, at + 9) + extra + page.slice(at + 9), 'report');
       }
       if (a.format === 'json') {
         const recs = data.recommendations ? findingsJson(data.recommendations) : null;
-        process.stdout.write(JSON.stringify({ ...data, recommendations: recs }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ scorecard, server, ...data, recommendations: recs }, null, 2) + '\n');
       } else if (a.html) {
         process.stdout.write(`${a.html}: report of snapshot ${snap.id}, ${data.totals.keys} keys\n`);
       } else {
-        process.stdout.write(renderReportText(data));
+        const text = renderReportText(data);
+        const cut = text.indexOf('\n\n');
+        const first = renderScorecardText(scorecard) + (server ? `\n${serverLines(server).join('\n')}\n` : '');
+        process.stdout.write(cut < 0 ? text + first : `${text.slice(0, cut + 2)}${first}\n${text.slice(cut + 2)}`);
       }
     } finally {
       db.close();

@@ -24,6 +24,11 @@ function run(input: OpenedInput, handler: RdbHandler, opts: ParseOptions): DumpS
   }
 }
 
+/** Decodes an input opened elsewhere (a live server's snapshot: src/live); closes it when done. */
+export function parseOpened(input: OpenedInput, handler: RdbHandler, opts: ParseOptions = {}): DumpSummary {
+  return run(input, handler, opts);
+}
+
 /** Decodes the RDB at `path` ('-' for standard input). Synchronous; throws {@link RdbError} on bad input. */
 export function parseFile(path: string, handler: RdbHandler, opts: ParseOptions = {}): DumpSummary {
   let input: OpenedInput;

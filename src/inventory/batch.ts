@@ -1,3 +1,4 @@
+import type { LiveSpec } from '../live/source.js';
 import type { AllocatorName } from '../memory/index.js';
 import type { DbCounts } from '../decode/db-tally.js';
 import type { PackedBatch } from './pack.js';
@@ -96,6 +97,8 @@ export interface WorkerInput {
    * thread copies in at the end (several dumps at a time: see run.ts). Absent: rows are posted in batches.
    */
   part?: { path: string; label: string; source: string };
+  /** A running server to pull the snapshot from instead of a file (`path` is then its redis://host:port). */
+  live?: LiveSpec;
 }
 
 export const SHARED_IN_FLIGHT = 0;

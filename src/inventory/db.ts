@@ -269,6 +269,10 @@ export function openForRead(path: string): Db {
     // mapping the file made whole-snapshot reads up to twice as fast but put the file into the resident memory of
     // every connection (recommend on 2 M keys: 550 MB instead of 180 MB).
     checkIsInventory(db, path);
+    // An inventory written before server facts existed reads as one without any (rules and reports query them).
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_facts'").get() === undefined) {
+      db.exec('CREATE TEMP TABLE server_facts (snapshot_id INTEGER, source TEXT, name TEXT, value TEXT, read_at TEXT, refused TEXT)');
+    }
     return db;
   } catch (err) {
     if (err instanceof UserError) throw err;

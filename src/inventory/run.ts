@@ -18,6 +18,7 @@ import { Progress } from './progress.js';
 import { InventoryWriter } from './writer.js';
 import { lockInventory, type InventoryLock } from './lock.js';
 import type { AllocatorName } from '../memory/index.js';
+import type { LiveSpec } from '../live/source.js';
 
 export interface IndexOptions {
   out: string;
@@ -34,6 +35,8 @@ export interface IndexOptions {
   /** Dumps decoded at the same time (default 2). */
   parallel?: number;
   batchSize?: number;
+  /** Pull the one snapshot from this running server (the one path given is its redis://host:port). */
+  live?: LiveSpec;
 }
 
 export interface IndexResult {
@@ -96,7 +99,7 @@ class Indexer {
     paths: string[],
   ) {
     this.writer = new InventoryWriter(db);
-    this.jobs = paths.map((p, n) => ({ n, path: p, offset: 0, size: p === '-' ? null : statSync(p).size, done: false }));
+    this.jobs = paths.map((p, n) => ({ n, path: p, offset: 0, size: p === '-' || opts.live ? null : statSync(p).size, done: false }));
   }
 
   progress(): Progress {
@@ -143,7 +146,8 @@ class Indexer {
       path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', cluster: this.opts.cluster, patterns: this.opts.patterns,
       batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
     };
-    const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
+    if (this.opts.live) input.live = this.opts.live;
+    const label = this.opts.label ?? (job.path === '-' ? 'stdin' : this.opts.live ? job.path : basename(job.path));
     // One lane: this thread inserts the rows while the worker decodes (the two overlap). Several: each worker
     // writes its dump's rows into a part file, which this thread copies in whole (SQLite copying in C), so that
     // this one writer does not limit how many dumps are decoded at a time.
@@ -205,7 +209,7 @@ class Indexer {
         try {
           if (m.kind === 'identity') {
             if (m.gzip) job.size = null;
-            if (job.path !== '-') hashing = hashFileInThread(job.path);
+            if (job.path !== '-' && !this.opts.live) hashing = hashFileInThread(job.path);
             if (!hashing || !hashFirst) return start(m.size);
             // a possible duplicate: hashed before any decoding, so that it is refused before any work
             hashing.result.then((hex) => {
@@ -284,9 +288,10 @@ export async function indexDumps(paths: string[], opts: IndexOptions): Promise<I
   checkMemoryModel(opts.memoryModel);
   makePatterns(opts.patterns); // a bad --pattern fails here, once, rather than in every worker
   if (paths.filter((p) => p === '-').length > 1) throw new UserError("stdin ('-') can be indexed only once per run");
+  if (opts.live && paths.length !== 1) throw new UserError('a live server is indexed on its own');
   const seen = new Set<string>();
   for (const p of paths) {
-    if (p === '-') continue;
+    if (p === '-' || opts.live) continue;
     if (!existsSync(p)) throw new UserError(`${p}: no such file`);
     if (statSync(p).isDirectory()) throw new UserError(`${p}: is a directory, expected an RDB dump`);
     const real = realpathSync(p);

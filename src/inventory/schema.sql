@@ -184,3 +184,19 @@ CREATE VIEW IF NOT EXISTS keys_without_ttl AS
 
 CREATE VIEW IF NOT EXISTS biggest_keys AS
   SELECT * FROM complete_keys ORDER BY memory DESC;
+
+-- What the server itself said when the snapshot was pulled (index --url) or later (rdbscope facts), read-only:
+-- INFO fields as 'info.<section>.<field>' (server, memory, keyspace, persistence, replication, stats, clients),
+-- MEMORY STATS as 'memory_stats.<name>' (nested maps joined with dots: 'memory_stats.db.0.overhead.hashtable.main'),
+-- CONFIG GET as 'config.<parameter>' (encoding thresholds, maxmemory, maxmemory-policy, list-compress-depth,
+-- activedefrag, ...), and the calibration samples as 'calibration.<name>'. A command the server refused is one row
+-- named after the command ('CONFIG GET maxmemory') with value NULL and the server's error in refused.
+CREATE TABLE IF NOT EXISTS server_facts (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  source      TEXT NOT NULL,            -- the server read: redis://host:port (never a password)
+  name        TEXT NOT NULL,
+  value       TEXT,                     -- as the server gave it; NULL when refused
+  read_at     TEXT NOT NULL,            -- ISO 8601 UTC, when it was read
+  refused     TEXT                      -- the server's error when it refused the command, else NULL
+);
+CREATE INDEX IF NOT EXISTS server_facts_by_snapshot ON server_facts(snapshot_id);

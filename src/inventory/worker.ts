@@ -7,6 +7,8 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { tee } from '../decode/tee.js';
+import { parseOpened } from '../decode/index.js';
+import { openLive } from '../live/source.js';
 import { UserError } from '../errors.js';
 import {
   DECISION_GO, SHARED_DECISION, SHARED_IN_FLIGHT, type WorkerInput, type WorkerMessage,
@@ -53,10 +55,15 @@ function trace(msg: string): void {
 
 function runJob(input: WorkerInput): void {
   const shared = new Int32Array(input.shared);
-  if (input.path === '-') post({ kind: 'identity', size: null, gzip: false });
+  // A live server is connected to first: a refusal is an error before any snapshot exists.
+  const live = input.live ? openLive(input.live) : null;
+  if (input.path === '-' || live) post({ kind: 'identity', size: null, gzip: false });
   else post({ kind: 'identity', ...identify(input.path) });
   Atomics.wait(shared, SHARED_DECISION, 0);
-  if (Atomics.load(shared, SHARED_DECISION) !== DECISION_GO) return;
+  if (Atomics.load(shared, SHARED_DECISION) !== DECISION_GO) {
+    live?.source.close();
+    return;
+  }
 
   trace(`start ${input.path}`);
   const parseFile = loadParseFile();
@@ -81,7 +88,8 @@ function runJob(input: WorkerInput): void {
       Atomics.add(shared, SHARED_IN_FLIGHT, 1);
       post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
     }, patterns, memory);
-    const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
+    const parseOpts = { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true };
+    const summary = live ? parseOpened(live, tee(memory.handler, builder), parseOpts) : parseFile(input.path, tee(memory.handler, builder), parseOpts);
     trace('parsed');
     builder.flushRows();
     trace('flushed');

@@ -172,7 +172,7 @@ export class InventoryWriter {
 
   deleteSnapshot(id: number): void {
     this.db.transaction(() => {
-      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
+      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys', 'server_facts']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
       this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
     })();
   }

@@ -4,6 +4,7 @@
  * per snapshot group (label) and pattern, the monthly memory growth over the group's series. Samples carry no
  * timestamp: the dump time is exported as its own gauge (rdbscope_snapshot_ctime_seconds).
  */
+import { buildScorecard, scorecardGauges } from './scorecard.js';
 import type { Db } from '../inventory/db.js';
 import { completeSnapshots, patternStats, type PatternStats, type SnapshotInfo } from './history-load.js';
 import { computeTrend, groupSnapshots } from './trend.js';
@@ -68,6 +69,7 @@ export function renderMetrics(db: Db): string {
     const sl = snapLabels(s);
     if (s.ctime !== null) out.add('rdbscope_snapshot_ctime_seconds', 'Dump creation time (aux ctime), seconds since the epoch', sl, s.ctime);
     for (const [name, help, f] of FIGURES) out.add(`rdbscope_snapshot_${name}`, `${help}, per snapshot`, sl, f(total));
+    for (const g of scorecardGauges(buildScorecard(db, s.id))) out.add(g.name, g.help, sl, g.value);
     for (const p of stats) {
       const pl = { ...sl, pattern: p.pattern };
       for (const [name, help, f] of FIGURES) out.add(`rdbscope_pattern_${name}`, `${help}, per snapshot and key pattern`, pl, f(p));
