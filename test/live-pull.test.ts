@@ -142,6 +142,15 @@ for (const diskless of ['yes', 'no']) {
     assert.deepEqual(rows(out, id), rows(out, savedId));
     const [a, b] = snapshots(out);
     assert.equal(a!.memory_total, b!.memory_total);
+    assert.doesNotMatch(pulled.stderr, /pulling/, 'no progress line without a terminal');
+    // on a terminal (script gives the command one): the bytes received, then the line cleared
+    if (spawnSync('script', ['--version']).status === 0) {
+      const cmd = [...CLI, 'info', '--url', r.url, '--allow-primary'].map((x) => `'${x}'`).join(' ');
+      const tty = spawnSync('script', ['-qc', `${cmd} > /dev/null`, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+      const of = diskless === 'yes' ? '' : String.raw` / \d+\.\d MiB \(\d+%\)`;
+      assert.match(tty.stdout, new RegExp(String.raw`\rpulling redis://127\.0\.0\.1:${r.port}: \d+\.\d MiB${of} received\x1b\[K`), JSON.stringify(tty.stdout));
+      assert.ok(tty.stdout.endsWith('\r\x1b[K'), 'the progress line is cleared');
+    }
   });
 }
 
