@@ -88,6 +88,13 @@ test('index --url records INFO, MEMORY STATS and CONFIG GET with the snapshot; f
   const json = JSON.parse(cli(['facts', '--in', out, '--snapshot', String(fileId), '--format', 'json']).stdout) as { server: { maxmemory: number; policy: string } };
   assert.equal(json.server.maxmemory, 64 << 20);
   assert.equal(json.server.policy, 'allkeys-lru');
+  assert.equal(rec.stderr, '', 'the dump and the server agree on the replication id');
+  // facts of another server for the pulled snapshot: recorded, with a warning
+  const other = await startRedis();
+  t.after(() => other.stop());
+  const wrong = cli(['facts', '--url', other.url, '--in', out, '--snapshot', String(id)]);
+  assert.equal(wrong.status, 0, wrong.stderr);
+  assert.match(wrong.stderr, /^rdbscope: snapshot \d+ was written by a server with repl-id [0-9a-f]{40}, and redis:\/\/127\.0\.0\.1:\d+ has [0-9a-f]{40} \/ 0{40}: the facts may describe another server \(recorded anyway\)\n$/);
   // recorded again: replaced, not doubled
   const before = facts(out, fileId).size;
   assert.equal(cli(['facts', '--url', r.url, '--in', out, '--snapshot', String(fileId)]).status, 0);
