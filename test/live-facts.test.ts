@@ -88,6 +88,13 @@ test('index --url records INFO, MEMORY STATS and CONFIG GET with the snapshot; f
   const json = JSON.parse(cli(['facts', '--in', out, '--snapshot', String(fileId), '--format', 'json']).stdout) as { server: { maxmemory: number; policy: string } };
   assert.equal(json.server.maxmemory, 64 << 20);
   assert.equal(json.server.policy, 'allkeys-lru');
+  assert.equal(rec.stderr, '', 'the dump and the server agree on the replication id');
+  // facts of another server for the pulled snapshot: recorded, with a warning
+  const other = await startRedis();
+  t.after(() => other.stop());
+  const wrong = cli(['facts', '--url', other.url, '--in', out, '--snapshot', String(id)]);
+  assert.equal(wrong.status, 0, wrong.stderr);
+  assert.match(wrong.stderr, /^rdbscope: snapshot \d+ was written by a server with repl-id [0-9a-f]{40}, and redis:\/\/127\.0\.0\.1:\d+ has [0-9a-f]{40} \/ 0{40}: the facts may describe another server \(recorded anyway\)\n$/);
   // recorded again: replaced, not doubled
   const before = facts(out, fileId).size;
   assert.equal(cli(['facts', '--url', r.url, '--in', out, '--snapshot', String(fileId)]).status, 0);
@@ -334,4 +341,24 @@ test('encoding-listpack reads the server\'s thresholds from its facts', noRedis,
   const idx = cli(['index', file, '-o', out, '-q', '--format', 'json']);
   const plain = recommend(out, (JSON.parse(idx.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId).findings.find((f) => f.id === 'encoding-listpack')!.rows[0]!;
   assert.match(plain.detail!, /^hash hashtable: hash-max-listpack-entries 128 and hash-max-listpack-value 64 \(largest key: 100 elements/);
+});
+
+test('INFO renamed away too: the pull needs --allow-primary (the role is unknown), the facts record INFO as refused', noRedis, async (t) => {
+  const r = await startRedis(['--repl-diskless-sync-delay', '0', '--rename-command', 'INFO', '', '--rename-command', 'CONFIG', '']);
+  t.after(() => r.stop());
+  r.cli('SET', 'a', '1');
+  const out = join(dir, 'noinfo.sqlite');
+  const refused = cli(['index', '--url', r.url, '-o', out]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /^rdbscope: redis:\/\/127\.0\.0\.1:\d+: cannot tell whether the server is a replica \(INFO refused: .*unknown command.*\); .*--allow-primary to pull anyway\n$/);
+  const id = indexUrl(r, out);
+  const f = facts(out, id);
+  for (const s of ['server', 'memory', 'keyspace', 'persistence', 'replication', 'stats', 'clients']) assert.match(f.get(`INFO ${s}`)!.refused!, /unknown command/i);
+  assert.ok(f.has('memory_stats.dataset.bytes'));
+  const rec = JSON.parse(cli(['recommend', '--in', out, '--format', 'json']).stdout) as { findings: Array<{ id: string }> };
+  assert.ok(!rec.findings.some((x) => FACT_RULES.includes(x.id)));
+  const rep = JSON.parse(cli(['report', '--in', out, '--format', 'json']).stdout) as { scorecard: { metrics: Array<{ id: string; shown: string; measured: string }> } };
+  const frag = rep.scorecard.metrics.find((m) => m.id === 'fragmentation')!;
+  assert.deepEqual([frag.shown, frag.measured], ['unknown', "the server's facts have no mem_fragmentation_ratio (it refused INFO memory)"]);
+  assert.match(rep.scorecard.metrics.find((m) => m.id === 'memory-efficiency')!.measured, /used-mem recorded in the dump/);
 });

@@ -142,6 +142,15 @@ for (const diskless of ['yes', 'no']) {
     assert.deepEqual(rows(out, id), rows(out, savedId));
     const [a, b] = snapshots(out);
     assert.equal(a!.memory_total, b!.memory_total);
+    assert.doesNotMatch(pulled.stderr, /pulling/, 'no progress line without a terminal');
+    // on a terminal (script gives the command one): the bytes received, then the line cleared
+    if (spawnSync('script', ['--version']).status === 0) {
+      const cmd = [...CLI, 'info', '--url', r.url, '--allow-primary'].map((x) => `'${x}'`).join(' ');
+      const tty = spawnSync('script', ['-qc', `${cmd} > /dev/null`, '/dev/null'], { cwd: ROOT, encoding: 'utf8' });
+      const of = diskless === 'yes' ? '' : String.raw` / \d+\.\d MiB \(\d+%\)`;
+      assert.match(tty.stdout, new RegExp(String.raw`\rpulling redis://127\.0\.0\.1:${r.port}: \d+\.\d MiB${of} received\x1b\[K`), JSON.stringify(tty.stdout));
+      assert.ok(tty.stdout.endsWith('\r\x1b[K'), 'the progress line is cleared');
+    }
   });
 }
 
@@ -162,7 +171,12 @@ test('an ACL user with a password (URL or RDBSCOPE_PASSWORD): pulled, and the pa
   const none = pullIndex(`redis://127.0.0.1:${r.port}`, out, ['--allow-primary']);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /authentication failed|needs a password/);
-  for (const run of [viaUrl, viaEnv, wrong, none]) assert.ok(!(run.stdout + run.stderr).includes(secret));
+  const badUrl = cli(['info', '--url', `redis:/puller:${secret}@127.0.0.1`]);
+  assert.equal(badUrl.status, 2);
+  assert.match(badUrl.stderr, /^rdbscope: \*\*\*@127\.0\.0\.1: the URL names no host\n$/);
+  const badScheme = cli(['dump', '--url', `http://puller:${secret}@127.0.0.1:${r.port}`]);
+  assert.match(badScheme.stderr, /^rdbscope: http:\/\/puller:\*\*\*@127\.0\.0\.1:\d+: the URL must start with redis:\/\/ or rediss:\/\/\n$/);
+  for (const run of [viaUrl, viaEnv, wrong, none, badUrl, badScheme]) assert.ok(!(run.stdout + run.stderr).includes(secret));
   assert.deepEqual(snapshots(out).map((s) => [s.source, s.status]), [[r.url, 'complete'], [r.url, 'complete']]);
   const fdb = new Database(out, { readonly: true });
   assert.ok((fdb.prepare("SELECT count(*) FROM server_facts WHERE name LIKE 'config.%'").pluck().get() as number) > 10, 'facts read as the ACL user');

@@ -1,6 +1,6 @@
 /** `rdbscope facts`: a server's INFO, MEMORY STATS and CONFIG recorded with a snapshot, or those already recorded. */
 import type { Argv, CommandModule } from 'yargs';
-import { calibrationLine, fetchFactsCalibrated, saveFacts, serverView, type CalibrationResult } from '../facts/index.js';
+import { calibrationLine, fetchFactsCalibrated, saveFacts, serverView, type CalibrationResult, type Fact } from '../facts/index.js';
 import { serverLines } from '../facts/text.js';
 import { parseLiveUrl } from '../live/index.js';
 import { openInventory, resolveSnapshot } from '../rules/snapshot.js';
@@ -13,6 +13,21 @@ interface Args {
   snapshot?: string;
   format: 'text' | 'json';
   calibrate?: number;
+}
+
+/** A warning when the snapshot's repl-id (aux) is neither replication id of the server the facts come from. */
+function identityWarning(path: string, snapshot: number, source: string, facts: Fact[]): string | null {
+  const db = openInventory(path);
+  let replId: string | null;
+  try {
+    replId = (db.prepare('SELECT repl_id FROM snapshots WHERE id = ?').pluck().get(snapshot) as string | null) ?? null;
+  } finally {
+    db.close();
+  }
+  const ids = facts.filter((f) => f.name === 'info.replication.master_replid' || f.name === 'info.replication.master_replid2').map((f) => f.value);
+  if (replId === null || ids.length === 0 || ids.includes(replId)) return null;
+  return `snapshot ${snapshot} was written by a server with repl-id ${replId}, and ${source} has ${ids.join(' / ')}: ` +
+    'the facts may describe another server (recorded anyway)';
 }
 
 export const factsCommand: CommandModule<object, Args> = {
@@ -45,6 +60,8 @@ export const factsCommand: CommandModule<object, Args> = {
       const target = parseLiveUrl({ url: a.url, cacert: a.cacert });
       const got = await fetchFactsCalibrated(target, a.in, snap.id, a.calibrate ?? 0);
       calibration = got.calibration;
+      const warning = identityWarning(a.in, snap.id, target.source, got.facts);
+      if (warning) process.stderr.write(`rdbscope: ${warning}\n`);
       await saveFacts(a.in, snap.id, target.source, got.facts);
     } else if (a.cacert !== undefined || a.calibrate !== undefined) {
       throw new UserError(`--${a.cacert !== undefined ? 'cacert' : 'calibrate'} goes with --url`);

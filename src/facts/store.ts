@@ -2,12 +2,12 @@
 import type { Db } from '../inventory/db.js';
 import type { Fact } from './read.js';
 
-/** Replaces the facts of `snapshot` read from `source` with `facts`, in one transaction. */
+/** Replaces the facts of `snapshot` (whatever server they came from) with `facts` read from `source`, in one transaction. */
 export function storeFacts(db: Db, snapshot: number, source: string, facts: Fact[]): void {
-  const del = db.prepare('DELETE FROM server_facts WHERE snapshot_id = ? AND source = ?');
+  const del = db.prepare('DELETE FROM server_facts WHERE snapshot_id = ?');
   const ins = db.prepare('INSERT INTO server_facts (snapshot_id, source, name, value, read_at, refused) VALUES (?, ?, ?, ?, ?, ?)');
   db.transaction(() => {
-    del.run(snapshot, source);
+    del.run(snapshot);
     for (const f of facts) ins.run(snapshot, source, f.name, f.value, f.readAt, f.refused);
   })();
 }

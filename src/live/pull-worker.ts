@@ -10,7 +10,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { isatty } from 'node:tty';
 import { workerData } from 'node:worker_threads';
 import {
-  C_CLOSED, C_MESSAGE, C_READ, C_STATE, C_WRITTEN, F_RECEIVED, F_TOTAL, S_DONE, S_LOST, S_REFUSED, S_STREAMING,
+  C_CLOSED, C_DRAWN, C_MESSAGE, C_READ, C_STATE, C_WRITTEN, F_RECEIVED, F_TOTAL, S_DONE, S_LOST, S_REFUSED, S_STREAMING,
   type RingBuffers,
 } from './ring.js';
 import type { LiveTarget } from './url.js';
@@ -58,7 +58,7 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 function drawProgress(force = false): void {
-  if (!tty) return;
+  if (!tty || Atomics.load(ctrl, C_CLOSED) === 1) return;
   const now = Date.now();
   if (!force && now - lastDraw < 250) return;
   lastDraw = now;
@@ -67,9 +67,10 @@ function drawProgress(force = false): void {
   const of = total >= 0 ? ` / ${mib(total)} (${total > 0 ? Math.min(100, (100 * got) / total).toFixed(0) : 100}%)` : '';
   writeSync(2, `\rpulling ${shown}: ${mib(got)}${of} received\x1b[K`);
   drawn = true;
+  Atomics.store(ctrl, C_DRAWN, 1);
 }
 function clearProgress(): void {
-  if (drawn) writeSync(2, '\r\x1b[K');
+  if (drawn && Atomics.exchange(ctrl, C_DRAWN, 0) === 1) writeSync(2, '\r\x1b[K');
   drawn = false;
 }
 

@@ -10,6 +10,7 @@ export const C_READ = 1; // bytes read out of it by the decoder (mod 2^32)
 export const C_STATE = 2; // one of the S_ values
 export const C_CLOSED = 3; // 1: the decoder has closed its side
 export const C_MESSAGE = 4; // length of the message in the message buffer
+export const C_DRAWN = 5; // 1 while a progress line is on the terminal
 /** Float64 words (at byte 32 of the control buffer). */
 export const F_TOTAL = 0; // payload bytes announced by `$<len>`, -1 for the `$EOF:<mark>` framing
 export const F_RECEIVED = 1; // payload bytes received so far

@@ -3,6 +3,7 @@
  * handshake (so that a refusal is an error before any snapshot exists) and returns a {@link ByteSource} that reads
  * the snapshot's bytes out of the shared ring as the decoder asks for them.
  */
+import { writeSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { DecodeFault } from '../decode/errors.js';
 import type { ByteSource, OpenedInput } from '../decode/source.js';
@@ -10,7 +11,7 @@ import { UserError } from '../errors.js';
 import { startWorker } from '../worker-start.js';
 import type { PullInput } from './pull-worker.js';
 import {
-  C_CLOSED, C_MESSAGE, C_READ, C_STATE, C_WRITTEN, F_RECEIVED, F_TOTAL, newRing, S_DONE, S_HANDSHAKE, S_LOST,
+  C_CLOSED, C_DRAWN, C_MESSAGE, C_READ, C_STATE, C_WRITTEN, F_RECEIVED, F_TOTAL, newRing, S_DONE, S_HANDSHAKE, S_LOST,
   S_REFUSED, type RingBuffers,
 } from './ring.js';
 import type { LiveTarget } from './url.js';
@@ -108,6 +109,8 @@ export class LiveSource implements ByteSource {
     this.closed = true;
     Atomics.store(this.ctrl, C_CLOSED, 1);
     Atomics.notify(this.ctrl, C_READ);
+    // the pulling thread may be stopped before it clears its progress line: cleared here then
+    if (Atomics.exchange(this.ctrl, C_DRAWN, 0) === 1) writeSync(2, '\r\x1b[K');
     void this.worker.terminate();
   }
 }

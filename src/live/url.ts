@@ -5,7 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import { redactUrl } from '../apply/connect.js';
+
+/** The URL with everything before its last '@' that could hold a password masked (for messages about a bad URL). */
+function redactUrl(url: string): string {
+  const at = url.lastIndexOf('@');
+  if (at < 0) return url;
+  const slashes = url.indexOf('//');
+  if (slashes < 0 || slashes > at) return `***${url.slice(at)}`;
+  const userinfo = url.slice(slashes + 2, at);
+  const colon = userinfo.indexOf(':');
+  return `${url.slice(0, slashes + 2)}${colon < 0 ? '***' : `${userinfo.slice(0, colon)}:***`}${url.slice(at)}`;
+}
 
 export interface LiveTarget {
   readonly host: string;

@@ -88,8 +88,11 @@ export function buildScorecard(db: Db, snapshot: number): Scorecard {
   metrics.push(frag !== null
     ? { id: 'fragmentation', name: 'Fragmentation', target: '< 1.5', value: frag, shown: frag.toFixed(2), pass: frag < 1.5,
       measured: `mem_fragmentation_ratio (INFO memory: RSS / used_memory) when the facts were read` }
-    : { id: 'fragmentation', name: 'Fragmentation', target: '< 1.5', value: null, shown: 'unknown offline', pass: null,
-      measured: 'needs the server: index --url or rdbscope facts --url' });
+    : server !== null
+      ? { id: 'fragmentation', name: 'Fragmentation', target: '< 1.5', value: null, shown: 'unknown', pass: null,
+        measured: `the server's facts have no mem_fragmentation_ratio${server.refused.some((r) => r.name === 'INFO memory') ? ' (it refused INFO memory)' : ''}` }
+      : { id: 'fragmentation', name: 'Fragmentation', target: '< 1.5', value: null, shown: 'unknown offline', pass: null,
+        measured: 'needs the server: index --url or rdbscope facts --url' });
 
   // 3. compression of large values
   const comp = db.prepare(`SELECT COUNT(*) AS n, SUM(memory) AS mem, SUM(memory / compress_ratio) AS packed
