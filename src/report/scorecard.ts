@@ -99,10 +99,12 @@ export function buildScorecard(db: Db, snapshot: number): Scorecard {
     FROM notable_keys WHERE snapshot_id = ? AND compress_ratio IS NOT NULL AND compress_ratio > 0`).get(snapshot) as { n: number; mem: number | null; packed: number | null };
   if (comp.n > 0 && comp.packed !== null && comp.packed > 0) {
     const v = comp.mem! / comp.packed;
-    metrics.push({ id: 'compression', name: 'Compression of large values', target: '> 2:1', value: v, shown: `${v.toFixed(2)}:1`, pass: v > 2,
-      measured: `deflate measured on a sample of each of the ${comp.n} values over 1 KiB as stored, weighted by memory (values the application already compresses measure about 1:1)` });
+    // The target is values stored compressed. Offline, what shows is what is left to gain: values the application
+    // compresses measure about 1:1, values it stores as they are deflate by their own ratio (compressible-values).
+    metrics.push({ id: 'compression', name: 'Compression of large values', target: '> 2:1 (stored compressed)', value: v, shown: `${v.toFixed(2)}:1 left to gain`, pass: v < 2,
+      measured: `deflate of a sample of each of the ${comp.n} values over 1 KiB as stored, weighted by memory: values already compressed measure about 1:1 (pass); values that still deflate 2:1 or more are stored uncompressed (fail: see compressible-values)` });
   } else {
-    metrics.push({ id: 'compression', name: 'Compression of large values', target: '> 2:1', value: null, shown: 'no large values', pass: null,
+    metrics.push({ id: 'compression', name: 'Compression of large values', target: '> 2:1 (stored compressed)', value: null, shown: 'no large values', pass: null,
       measured: 'no value over 1 KiB was measured' });
   }
 
