@@ -5,6 +5,7 @@ import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
 import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
+import { DEFAULT_SAMPLE } from '../shapes/sampler.js';
 
 interface Args {
   dumps: string[];
@@ -19,6 +20,8 @@ interface Args {
   checksum: boolean;
   format: 'text' | 'json';
   parallel?: number;
+  'values-sample': number | boolean;
+  'values-sample-bytes': number;
 }
 
 function textLine(r: IndexResult): string {
@@ -44,7 +47,10 @@ export const indexCommand: CommandModule<object, Args> = {
       .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
       .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
       .option('parallel', { alias: 'j', type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
+      .option('values-sample', { type: 'number', default: DEFAULT_SAMPLE.perFamily, describe: 'Keys whose values are sampled per key family for `rdbscope shape` (--no-values-sample: none)' })
+      .option('values-sample-bytes', { type: 'number', default: DEFAULT_SAMPLE.valueBytes, describe: "Bytes kept of a sampled key's value (a collection's sampled elements share them)" })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
+      .example('$0 index dump.rdb --values-sample 200', 'a smaller value sample (200 keys a family)')
       .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time") as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
     const dumps = a.dumps.map(String);
@@ -53,10 +59,19 @@ export const indexCommand: CommandModule<object, Args> = {
     }
     // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
+    const vs = a['values-sample'];
+    const vb = a['values-sample-bytes'];
+    if (vs !== false && !(typeof vs === 'number' && Number.isInteger(vs) && vs >= 0)) {
+      throw new UserError(`--values-sample: expected a whole number of keys a family (0 or --no-values-sample: none), got ${String(vs)}`);
+    }
+    if (!(Number.isInteger(vb) && vb >= 16 && vb <= 16 * 1024 * 1024)) {
+      throw new UserError(`--values-sample-bytes: expected a whole number from 16 to 16777216, got ${vb}`);
+    }
+    const valuesSample = vs === false || vs === 0 ? null : { ...DEFAULT_SAMPLE, perFamily: vs as number, valueBytes: vb };
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
-      parallel: a.parallel,
+      parallel: a.parallel, valuesSample,
     });
     // What was indexed goes to stdout; what was not, to stderr as errors (prefixed, like every error).
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');

@@ -2,6 +2,7 @@
  * `rdbscope index`: one decoding Worker per dump (at most two at a time), this thread writing every batch into
  * one inventory. See writer.ts for the atomicity rules and worker.ts for the decoding side.
  */
+import { DEFAULT_SAMPLE, type SampleOptions } from '../shapes/sampler.js';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
@@ -34,6 +35,8 @@ export interface IndexOptions {
   /** Dumps decoded at the same time (default 2). */
   parallel?: number;
   batchSize?: number;
+  /** Value shapes: the sample's bounds, null or absent for none. */
+  valuesSample?: SampleOptions | null;
 }
 
 export interface IndexResult {
@@ -141,7 +144,7 @@ class Indexer {
     const flags = new Int32Array(shared);
     const input: WorkerInput = {
       path: job.path, checksum: this.opts.checksum, memoryModel: this.opts.memoryModel, allocator: this.opts.allocator ?? 'bundled', cluster: this.opts.cluster, patterns: this.opts.patterns,
-      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8,
+      batchSize: this.opts.batchSize ?? 2000, shared, maxInFlight: 8, valuesSample: this.opts.valuesSample === undefined ? DEFAULT_SAMPLE : this.opts.valuesSample,
     };
     const label = this.opts.label ?? (job.path === '-' ? 'stdin' : basename(job.path));
     // One lane: this thread inserts the rows while the worker decodes (the two overlap). Several: each worker

@@ -80,7 +80,7 @@ function runJob(input: WorkerInput): void {
       waitForRoom(shared, input.maxInFlight);
       Atomics.add(shared, SHARED_IN_FLIGHT, 1);
       post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
-    }, patterns, memory);
+    }, patterns, memory, input.valuesSample ?? null);
     const summary = parseFile(input.path, tee(memory.handler, builder), { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true });
     trace('parsed');
     builder.flushRows();
