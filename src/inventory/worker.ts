@@ -48,7 +48,7 @@ function waitForRoom(shared: Int32Array, max: number): void {
 /** RDBSCOPE_TRACE=FILE: the stages of each job appended to FILE (to tell where a slow or stuck load is). */
 const TRACE = process.env.RDBSCOPE_TRACE;
 function trace(msg: string): void {
-  if (TRACE) appendFileSync(TRACE, `${Date.now()} ${msg}\n`);
+  if (TRACE) appendFileSync(TRACE, `${Date.now()} ${msg} rss=${Math.round(process.memoryUsage().rss / 1048576)}M\n`);
 }
 
 function runJob(input: WorkerInput): void {

@@ -10,16 +10,32 @@
  */
 import type { AllocatorName } from '../memory/index.js';
 import type { MemoryModelName } from '../memory/layout.js';
-import { COMPRESSED_FORMATS, detectFormat, isJsonFormat, type Format } from './detect.js';
+import { COMPRESSED_FORMATS, detectFormat, isJsonFormat, lastJson, type Format } from './detect.js';
 import { flatObjectPairs, jsonPaths, type JsonType } from './json-paths.js';
 import { deflatedSize, msgpackSizes } from './measure.js';
 import { WhatIfMemory } from './memory.js';
-import type { Reservoir, SampledKey } from './sampler.js';
+import { sampledValues, type Reservoir, type SampledKey } from './sampler.js';
 
 /** Paths tracked per family while aggregating, and paths stored (the heaviest). */
 const PATHS_TRACKED = 512;
 export const PATHS_STORED = 32;
 const Z95 = 1.96;
+/**
+ * Measuring (deflate, MessagePack, JSON paths) costs about 0.1 s a MiB: the bytes measured are bounded, per family
+ * (MEASURE_PER_FAMILY, less when there are many families: MEASURE_TOTAL over all) and per value (a deflate reads
+ * at most DEFLATE_PREFIX bytes of it). Keys are measured in random order until the family's bytes are used up;
+ * the others count towards formats only (a value over 4 KiB of theirs is judged by its first 4 KiB), and the
+ * margins of the measured figures come from the keys measured.
+ */
+const MEASURE_PER_FAMILY = 1 << 20;
+const MEASURE_MIN_PER_FAMILY = 64 * 1024;
+const MEASURE_TOTAL = 24 << 20;
+const DEFLATE_PREFIX = 16 * 1024;
+/** fflate costs tens of microseconds a call even on small values: deflate calls are bounded the same way. */
+const CALLS_PER_FAMILY = 1000;
+const CALLS_MIN_PER_FAMILY = 64;
+const CALLS_TOTAL = 12_000;
+const FORMAT_PREFIX = 4096;
 
 export interface ShapeRow {
   pattern: string;
@@ -95,6 +111,8 @@ interface Est {
 class Sample {
   readonly units: Array<{ u: Unit; w: number }> = [];
   population = 0;
+  /** Keys measured (deflate, MessagePack, paths): their share of the units scales their weights up. */
+  measured = 0;
 
   private fpc(): number {
     const n = this.units.length;
@@ -119,6 +137,16 @@ class Sample {
     }
     const se = this.population * Math.sqrt(ss / (n - 1) / n * this.fpc());
     return { value, error: Z95 * se };
+  }
+
+  /** The keys that were measured, each standing for its share of the unmeasured ones too. */
+  measuredOnly(): Sample {
+    const m = new Sample();
+    m.population = this.population;
+    const picked = this.units.filter(({ u }) => u.get('measured') === 1);
+    const up = picked.length > 0 ? this.units.length / picked.length : 0;
+    for (const x of picked) m.units.push({ u: x.u, w: x.w * up });
+    return m;
   }
 
   /** sum(y) / sum(x) and its margin (the ratio estimator's linearized variance). */
@@ -175,34 +203,64 @@ export function analyzeShapes(
   }
   const whatIf = new WhatIfMemory(model, allocator);
   const out: Shapes = { families: [], formats: [], fields: [] };
-  for (const [pattern, parts] of merged) analyzeFamily(pattern, parts.map((p) => p.r), whatIf, out);
+  const n = Math.max(1, merged.size);
+  const budget = {
+    bytes: Math.max(MEASURE_MIN_PER_FAMILY, Math.min(MEASURE_PER_FAMILY, MEASURE_TOTAL / n)),
+    calls: Math.max(CALLS_MIN_PER_FAMILY, Math.min(CALLS_PER_FAMILY, Math.floor(CALLS_TOTAL / n))),
+  };
+  for (const [pattern, parts] of merged) {
+    analyzeFamily(pattern, parts.map((p) => p.r), whatIf, out, budget);
+    for (const { r } of parts) r.items = []; // its memory goes back while the next families are measured
+  }
   out.families.sort((a, b) => b.memory - a.memory || (a.pattern < b.pattern ? -1 : 1));
   return out;
 }
 
-function analyzeFamily(pattern: string, parts: Reservoir[], whatIf: WhatIfMemory, out: Shapes): void {
-  const s = new Sample();
+/** xorshift32, for the order keys are measured in (the same on every run of a dump). */
+function shuffle<T>(a: T[]): T[] {
+  let x = 0x2545f491;
+  for (let i = a.length - 1; i > 0; i--) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+function analyzeFamily(pattern: string, parts: Reservoir[], whatIf: WhatIfMemory, out: Shapes, budget: { bytes: number; calls: number }): void {
+  const all = new Sample();
   const paths = new Map<string, PathAgg>();
   const types = new Map<string, number>();
-  let sampledValues = 0;
+  let nValues = 0;
   let jsonMeasured = 0;
+  const keys: Array<{ k: SampledKey; w: number }> = [];
   for (const r of parts) {
-    s.population += r.seen;
+    all.population += r.seen;
     const w = r.seen / r.items.length;
-    for (const k of r.items) {
-      const u = analyzeKey(k, whatIf, paths);
-      sampledValues += k.values.length;
-      jsonMeasured += u.get('json_whole_count') ?? 0;
-      types.set(k.type, (types.get(k.type) ?? 0) + 1);
-      s.units.push({ u, w });
-    }
+    for (const k of r.items) keys.push({ k, w });
   }
+  let left = budget.bytes;
+  let calls = budget.calls;
+  for (const { k, w } of shuffle(keys)) {
+    const measure = left > 0 && calls > 0;
+    const u = analyzeKey(k, whatIf, paths, measure);
+    if (measure) {
+      let from = 0;
+      for (const e of k.ends) { left -= Math.min(e - from, DEFLATE_PREFIX); from = e; }
+      calls -= k.ends.length + (u.get('json_whole_count') ?? 0);
+    }
+    nValues += k.ends.length;
+    jsonMeasured += u.get('json_whole_count') ?? 0;
+    types.set(k.type, (types.get(k.type) ?? 0) + 1);
+    all.units.push({ u, w });
+  }
+  const s = all.measuredOnly();
   const type = [...types.entries()].sort((a, b) => b[1] - a[1])[0]![0];
-  const values = s.total('n').value;
-  const bytes = s.total('bytes').value;
+  const values = all.total('n').value;
+  const bytes = all.total('bytes').value;
   const defl = inverse(s.ratio('defl', 'bytes'));
   const deflSav = s.total('sav_defl');
-  const json = s.ratio('json_n', 'n');
+  const json = all.ratio('json_n', 'n');
   const mp = inverse(s.ratio('mp', 'json_bytes'));
   const mpd = inverse(s.ratio('mpd', 'json_bytes'));
   const hasJson = (s.total('json_bytes').value) > 0;
@@ -211,10 +269,10 @@ function analyzeFamily(pattern: string, parts: Reservoir[], whatIf: WhatIfMemory
   const mpdSav = hasJson && strings ? s.total('sav_mpd') : null;
   const flat = s.ratio('flat_n', 'n');
   const hashSav = strings && (flat?.value ?? 0) > 0 ? s.total('sav_hash') : null;
-  const compressed = s.ratio('compressed_n', 'n');
+  const compressed = all.ratio('compressed_n', 'n');
   out.families.push({
-    pattern, type, keys: s.population, sampled: s.units.length, sampledValues, values: Math.round(values), bytes: Math.round(bytes),
-    memory: Math.round(s.total('memory').value),
+    pattern, type, keys: all.population, sampled: all.units.length, sampledValues: nValues, values: Math.round(values), bytes: Math.round(bytes),
+    memory: Math.round(all.total('memory').value),
     deflateRatio: defl ? round(defl.value, 3) : null, deflateRatioError: defl ? round(defl.error, 3) : null,
     deflateSavings: Math.round(deflSav.value), deflateSavingsError: Math.round(deflSav.error),
     jsonShare: round(json?.value ?? 0), jsonMeasured,
@@ -224,16 +282,16 @@ function analyzeFamily(pattern: string, parts: Reservoir[], whatIf: WhatIfMemory
     msgpackDeflateSavings: mpdSav ? Math.round(mpdSav.value) : null, msgpackDeflateSavingsError: mpdSav ? Math.round(mpdSav.error) : null,
     flatJsonShare: round(flat?.value ?? 0), hashSavings: hashSav ? Math.round(hashSav.value) : null,
     hashSavingsError: hashSav ? Math.round(hashSav.error) : null,
-    compressedShare: round(compressed?.value ?? 0), compressedBytes: Math.round(s.total('compressed_bytes').value),
+    compressedShare: round(compressed?.value ?? 0), compressedBytes: Math.round(all.total('compressed_bytes').value),
   });
   const formats = new Set<Format>();
-  for (const { u } of s.units) for (const name of u.keys()) if (name.startsWith('fmt:')) formats.add(name.slice(4) as Format);
+  for (const { u } of all.units) for (const name of u.keys()) if (name.startsWith('fmt:')) formats.add(name.slice(4) as Format);
   for (const f of formats) {
-    const share = s.ratio(`fmt:${f}`, 'n')!;
-    const bshare = s.ratio(`fbytes:${f}`, 'bytes');
+    const share = all.ratio(`fmt:${f}`, 'n')!;
+    const bshare = all.ratio(`fbytes:${f}`, 'bytes');
     out.formats.push({
       pattern, format: f, share: round(share.value), shareError: round(share.error), bytesShare: round(bshare?.value ?? 0),
-      values: Math.round(s.total(`fmt:${f}`).value), bytes: Math.round(s.total(`fbytes:${f}`).value),
+      values: Math.round(all.total(`fmt:${f}`).value), bytes: Math.round(all.total(`fbytes:${f}`).value),
     });
   }
   out.formats.sort((a, b) => (a.pattern === b.pattern ? b.share - a.share : 0));
@@ -255,9 +313,11 @@ function analyzeFamily(pattern: string, parts: Reservoir[], whatIf: WhatIfMemory
 }
 
 /** One sampled key's sums; JSON paths go to `paths` (types) and into the unit (present, bytes). */
-function analyzeKey(k: SampledKey, whatIf: WhatIfMemory, paths: Map<string, PathAgg>): Unit {
+function analyzeKey(k: SampledKey, whatIf: WhatIfMemory, paths: Map<string, PathAgg>, measure: boolean): Unit {
   const u: Unit = new Map();
-  const n = k.values.length;
+  if (measure) u.set('measured', 1);
+  const vals = sampledValues(k);
+  const n = vals.length;
   const scale = n > 0 ? k.elements / n : 0;
   u.set('memory', k.memory);
   let deflatedTotal = 0;
@@ -266,33 +326,30 @@ function analyzeKey(k: SampledKey, whatIf: WhatIfMemory, paths: Map<string, Path
   let mpdTotal = 0;
   let whole = true;
   for (let i = 0; i < n; i++) {
-    const b = k.values[i]!;
+    const b = vals[i]!;
     const len = k.lengths[i]!;
     const complete = b.length === len;
     if (!complete) whole = false;
-    const f = detectFormat(b, complete);
+    const f = measure || b.length <= FORMAT_PREFIX ? detectFormat(b, complete) : detectFormat(b.subarray(0, FORMAT_PREFIX), false);
+    const json = lastJson();
     bump(u, 'n', scale);
     bump(u, 'bytes', scale * len);
     bump(u, `fmt:${f}`, scale);
     bump(u, `fbytes:${f}`, scale * len);
-    bytesTotal += len;
-    // Compressed already: deflate gains nothing (counted as its own size, never as a saving).
-    const d = COMPRESSED_FORMATS.has(f) ? len : Math.min(len, Math.round((len * deflatedSize(b)) / Math.max(1, b.length)));
-    deflatedTotal += d;
-    bump(u, 'defl', scale * d);
+    if (isJsonFormat(f)) bump(u, 'json_n', scale);
     if (COMPRESSED_FORMATS.has(f)) {
       bump(u, 'compressed_n', scale);
       bump(u, 'compressed_bytes', scale * len);
     }
-    if (!isJsonFormat(f)) continue;
-    bump(u, 'json_n', scale);
-    if (!complete) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8'));
-    } catch {
-      continue;
-    }
+    if (!measure) continue;
+    bytesTotal += len;
+    // Compressed already: deflate gains nothing (counted as its own size, never as a saving).
+    const head = b.length > DEFLATE_PREFIX ? b.subarray(0, DEFLATE_PREFIX) : b;
+    const d = COMPRESSED_FORMATS.has(f) ? len : Math.min(len, Math.round((len * deflatedSize(head)) / Math.max(1, head.length)));
+    deflatedTotal += d;
+    bump(u, 'defl', scale * d);
+    if (!isJsonFormat(f) || !complete || !json) continue;
+    const value = json.value;
     bump(u, 'json_whole', scale);
     u.set('json_whole_count', (u.get('json_whole_count') ?? 0) + 1);
     bump(u, 'json_bytes', scale * len);

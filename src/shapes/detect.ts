@@ -112,6 +112,14 @@ function isProtobufLike(b: Uint8Array, whole: boolean): boolean {
   return fields >= 2;
 }
 
+/** The parsed value of the last whole JSON value detectFormat recognized (see {@link lastJson}). */
+let parsed: { value: unknown } | null = null;
+
+/** The value detectFormat parsed when it last returned a JSON format for a whole value (null: none). */
+export function lastJson(): { value: unknown } | null {
+  return parsed;
+}
+
 /** A JSON value that parses (whole), or one that starts like a JSON object or array (prefix). */
 function jsonKind(text: string, whole: boolean): Format | null {
   const t = text.trimStart();
@@ -120,6 +128,7 @@ function jsonKind(text: string, whole: boolean): Format | null {
     if (whole) {
       try {
         const v: unknown = JSON.parse(t);
+        parsed = { value: v };
         return Array.isArray(v) ? 'json-array' : v !== null && typeof v === 'object' ? 'json-object' : null;
       } catch {
         return null;
@@ -131,7 +140,7 @@ function jsonKind(text: string, whole: boolean): Format | null {
   if (!whole) return null;
   if (c === '"' || t === 'true' || t === 'false' || t === 'null') {
     try {
-      JSON.parse(t);
+      parsed = { value: JSON.parse(t) };
       return 'json-scalar';
     } catch {
       return null;
@@ -142,6 +151,7 @@ function jsonKind(text: string, whole: boolean): Format | null {
 
 /** The format of a value (or, with whole = false, of the value these bytes start). */
 export function detectFormat(b: Uint8Array, whole = true): Format {
+  parsed = null;
   if (b.length === 0) return 'empty';
   const magic = compressedMagic(b);
   if (magic) return magic;

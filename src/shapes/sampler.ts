@@ -19,14 +19,14 @@ export interface SampleOptions {
   readonly budgetBytes: number;
 }
 
-export const DEFAULT_SAMPLE: SampleOptions = { perFamily: 1000, valueBytes: 64 * 1024, budgetBytes: 32 * 1024 * 1024 };
+export const DEFAULT_SAMPLE: SampleOptions = { perFamily: 1000, valueBytes: 64 * 1024, budgetBytes: 8 * 1024 * 1024 };
 
 /** Elements kept of one sampled collection. */
 export const ELEMENTS_PER_KEY = 16;
 /** Families sampled (keys of further families are not). */
 export const MAX_FAMILIES = 2000;
 /** What the JS heap spends on a kept value beyond its bytes (object, array slots, typed-array header). */
-const VALUE_OVERHEAD = 96;
+const VALUE_OVERHEAD = 16;
 const ITEM_OVERHEAD = 160;
 
 /** One sampled key. */
@@ -38,8 +38,10 @@ export interface SampledKey {
   readonly ttl: boolean;
   /** The key's element count (1 for a string). */
   readonly elements: number;
-  /** The kept bytes of each sampled value (a string: one; a collection: up to ELEMENTS_PER_KEY elements). */
-  readonly values: Uint8Array[];
+  /** The kept bytes of the sampled values, one after the other (a string: one; a collection: up to ELEMENTS_PER_KEY). */
+  readonly data: Uint8Array;
+  /** Where each value ends in data (one allocation a key: a replaced key leaves little for the GC to find). */
+  readonly ends: number[];
   /** The whole length of each of those values (more than values[i].length when only a prefix was kept). */
   readonly lengths: number[];
   /** Bytes this entry counts against the budget. */
@@ -49,7 +51,7 @@ export interface SampledKey {
 export interface Reservoir {
   /** Keys of the family seen (sampled or not). */
   seen: number;
-  /** Sum of the value bytes of every key seen: strings' lengths (collections: not known without reading them). */
+  /** Keys the reservoir holds at most (perFamily, or fewer once the budget made it drop some). */
   cap: number;
   items: SampledKey[];
   bytes: number;
@@ -70,6 +72,17 @@ class Random {
 
 const encoder = new TextEncoder();
 
+/** The values of a sampled key, as views into its one allocation. */
+export function sampledValues(k: SampledKey): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let from = 0;
+  for (const e of k.ends) {
+    out.push(k.data.subarray(from, e));
+    from = e;
+  }
+  return out;
+}
+
 export class ValueSampler {
   private readonly families = new Map<string, Reservoir>();
   private readonly rnd = new Random();
@@ -77,13 +90,26 @@ export class ValueSampler {
   // The key being sampled.
   private fam: Reservoir | null = null;
   private slot = -1;
-  private values: Uint8Array[] = [];
+  /** The current key's values: slot i of the scratch holds element i (a string: slot 0 holds all of it). */
+  private readonly scratch: Uint8Array;
+  private kept: number[] = [];
   private lengths: number[] = [];
+  private count = 0;
   private elementsSeen = 0;
   private readonly elementBytes: number;
 
   constructor(private readonly opts: SampleOptions) {
     this.elementBytes = Math.max(16, Math.floor(opts.valueBytes / ELEMENTS_PER_KEY));
+    this.scratch = new Uint8Array(Math.max(opts.valueBytes, this.elementBytes * ELEMENTS_PER_KEY));
+  }
+
+  /** Copies v (its first `max` bytes) into slot `at` of the scratch. */
+  private put(at: number, v: Uint8Array, max: number, len: number): void {
+    const n = Math.min(max, v.length);
+    this.scratch.set(v.subarray(0, n), at * this.elementBytes);
+    this.kept[at] = n;
+    this.lengths[at] = len;
+    if (at >= this.count) this.count = at + 1;
   }
 
   /** At a key's header: whether it is sampled; returns the bytes wanted of its value (0: not sampled). */
@@ -105,7 +131,8 @@ export class ValueSampler {
     }
     this.fam = fam;
     this.slot = slot;
-    this.values = [];
+    this.count = 0;
+    this.kept = [];
     this.lengths = [];
     this.elementsSeen = 0;
     return this.opts.valueBytes;
@@ -113,17 +140,15 @@ export class ValueSampler {
 
   /** A string value's first bytes (`len`: its whole length). */
   string(sample: Uint8Array, len: number): void {
-    if (!this.fam || this.values.length > 0) return;
-    this.values.push(sample.slice(0, this.opts.valueBytes));
-    this.lengths.push(len);
+    if (!this.fam || this.count > 0) return;
+    this.put(0, sample, this.opts.valueBytes, len);
   }
 
   /** A string value given whole (short strings, integers) when no sample of it came. */
   stringValue(len: number, value: Scalar | null): void {
-    if (!this.fam || this.values.length > 0 || value === null) return;
-    const b = value instanceof Uint8Array ? value.slice(0, this.opts.valueBytes) : encoder.encode(String(value));
-    this.values.push(b);
-    this.lengths.push(len);
+    if (!this.fam || this.count > 0 || value === null) return;
+    if (value instanceof Uint8Array) this.put(0, value, this.opts.valueBytes, len);
+    else this.put(0, encoder.encode(String(value)), this.opts.valueBytes, len);
   }
 
   /** One element of a sampled collection: kept by a reservoir of ELEMENTS_PER_KEY within the key. */
@@ -136,10 +161,8 @@ export class ValueSampler {
       at = Math.floor(this.rnd.next() * (i + 1));
       if (at >= ELEMENTS_PER_KEY) return;
     }
-    const b = v instanceof Uint8Array ? v.slice(0, this.elementBytes) : encoder.encode(String(v));
-    const len = v instanceof Uint8Array ? v.length : b.length;
-    this.values[at] = b;
-    this.lengths[at] = len;
+    const b = v instanceof Uint8Array ? v : encoder.encode(String(v));
+    this.put(at, b, this.elementBytes, b.length);
   }
 
   /** At the end of a key: keeps it in its family's reservoir. */
@@ -147,15 +170,28 @@ export class ValueSampler {
     const fam = this.fam;
     this.fam = null;
     if (!fam || r.type === 'stream' || r.type === 'module') return;
-    let cost = ITEM_OVERHEAD;
-    for (const v of this.values) cost += v.length + VALUE_OVERHEAD;
+    let total = 0;
+    for (let i = 0; i < this.count; i++) total += this.kept[i]!;
+    // The key it replaces lends its buffer when that fits (values of a family are often alike in size): fewer
+    // allocations become garbage while a reservoir turns over.
+    const old = fam.items[this.slot];
+    const lend = old ? old.data.buffer.byteLength : 0;
+    const data = lend >= total && lend <= 2 * total + 64 ? new Uint8Array(old!.data.buffer, 0, total) : new Uint8Array(total);
+    const ends: number[] = [];
+    let at = 0;
+    for (let i = 0; i < this.count; i++) {
+      const n = this.kept[i]!;
+      data.set(this.scratch.subarray(i * this.elementBytes, i * this.elementBytes + n), at);
+      at += n;
+      ends.push(at);
+    }
+    const cost = ITEM_OVERHEAD + data.buffer.byteLength + VALUE_OVERHEAD * this.count;
     const item: SampledKey = {
       type: r.type, keyLen: r.key.length, memory, ttl: r.expiresAtMs !== null, elements: r.type === 'string' ? 1 : r.length,
-      values: this.values, lengths: this.lengths, cost,
+      data, ends, lengths: this.lengths, cost,
     };
-    this.values = [];
+    this.kept = [];
     this.lengths = [];
-    const old = fam.items[this.slot];
     if (old) {
       fam.bytes -= old.cost;
       this.total -= old.cost;
@@ -192,6 +228,7 @@ export class ValueSampler {
     return this.total;
   }
 
+  /** The reservoirs; analysis empties each once done with it (see release). */
   reservoirs(): ReadonlyMap<string, Reservoir> {
     return this.families;
   }
