@@ -210,6 +210,32 @@ CREATE TABLE IF NOT EXISTS value_fields (
   avg_bytes   REAL NOT NULL               -- bytes per value that has it
 );
 
+-- Pairs of key families that hold the same ids (sess:{uuid} and session:{uuid} with the same uuids,
+-- timeline:{int} and timeline:c:{int} for the same users): families of one placeholder with related names (a
+-- shared word stem; for ids that are not random, nothing else but markers like c, z, gz, v2, json, old), of which
+-- at least half the smaller one's ids are in the other. One row per family and partner (each pair twice).
+CREATE TABLE IF NOT EXISTS duplicate_families (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,              -- the family
+  other       TEXT NOT NULL,              -- the family holding the same ids
+  shared_ids  INTEGER NOT NULL,           -- ids both have
+  keys        INTEGER NOT NULL,           -- keys of `pattern` whose id `other` has too
+  memory      INTEGER NOT NULL,           -- their memory
+  other_keys  INTEGER NOT NULL,           -- keys of `other` whose id `pattern` has too
+  other_memory INTEGER NOT NULL,
+  older       INTEGER NOT NULL,           -- 1 when `pattern` is the older-looking side (idle time, format, TTLs, size)
+  reason      TEXT NOT NULL               -- why that side looks older
+);
+
+-- The keys of duplicate_families: each shared key (its rowid in keys) with the partner family it shares its id with.
+CREATE TABLE IF NOT EXISTS duplicate_keys (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,
+  other       TEXT NOT NULL,
+  row         INTEGER NOT NULL            -- keys.rowid
+);
+CREATE INDEX IF NOT EXISTS duplicate_keys_by_side ON duplicate_keys(snapshot_id, pattern, other);
+
 CREATE TABLE IF NOT EXISTS dbs (
   snapshot_id    INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
   db             INTEGER NOT NULL,

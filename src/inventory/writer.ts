@@ -9,6 +9,7 @@ import { keyTextComputed, type Db } from './db.js';
 import { auxInteger, KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
 import { forEachRow, packRows, type PackedBatch } from './pack.js';
 import type { Shapes } from '../shapes/analyze.js';
+import { writeDuplicates } from './duplicates.js';
 import { GROUP_COLUMNS, GROUP_SQL, groupValues, SnapshotSummary, TOP_SQL } from './groups.js';
 
 export interface SnapshotIdentity {
@@ -233,6 +234,8 @@ export class InventoryWriter {
           auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
           f.memoryVerified === null ? null : Number(f.memoryVerified), f.memoryAllocator, id);
       this.writeSummary(id, f, auxInt(f.aux, 'ctime')); // after the row: GROUP_SQL reads its ctime
+      const range = this.ranges.get(id);
+      if (range) writeDuplicates(db, id, range.first, range.last); // reads key_groups and value_formats
     })();
     this.ranges.delete(id);
     this.summaries.delete(id);
@@ -289,9 +292,12 @@ export class InventoryWriter {
           ['dbs', 'db, keys, expires, memory, resize_keys, resize_expires'], ['modules', 'name, version, kind, keys, bytes'],
           ['functions', 'name, engine, code'], ['hash_fields', 'pattern, field, field_text, hashes, family_hashes'],
           ...SHAPE_TABLES.map(([t, cols]) => [t, cols.join(', ')] as const),
+          ['duplicate_families', 'pattern, other, shared_ids, keys, memory, other_keys, other_memory, older, reason'],
         ] as const) {
           db.prepare(`INSERT INTO main.${t} (snapshot_id, ${c}) SELECT @id, ${c} FROM part.${t} WHERE snapshot_id = @p`).run({ id, p: p.id });
         }
+        db.prepare(`INSERT INTO main.duplicate_keys (snapshot_id, pattern, other, row)
+          SELECT @id, pattern, other, row + @shift FROM part.duplicate_keys WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
         const facts = ['magic', 'rdb_version', 'writer', 'ctime', 'used_mem', 'repl_id', 'aux_json', 'memory_model', 'finished_at',
           'key_count', 'memory_total', 'checksum', 'memory_verified', 'memory_allocator', 'summarized', 'status'];
         db.prepare(`UPDATE main.snapshots SET (${facts.join(', ')}) = (SELECT ${facts.join(', ')} FROM part.snapshots WHERE id = @p)
@@ -326,7 +332,7 @@ export class InventoryWriter {
 }
 
 /** Tables that hold rows of one snapshot (deleted with it). */
-const SNAPSHOT_TABLES = ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys', 'value_shapes', 'value_formats', 'value_fields'];
+const SNAPSHOT_TABLES = ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys', 'value_shapes', 'value_formats', 'value_fields', 'duplicate_families', 'duplicate_keys'];
 
 /** The value-shape tables and their columns (besides snapshot_id), in the order writeShapes binds them. */
 const SHAPE_TABLES: ReadonlyArray<readonly [string, readonly string[]]> = [
