@@ -59,7 +59,7 @@ interface Family {
   formats: Record<string, number>; formats_error: Record<string, number>;
   deflate_ratio: number | null; deflate_ratio_error: number | null; compressed_share: number; deflate_savings: number;
   msgpack_ratio?: number | null; msgpack_ratio_error?: number | null; msgpack_savings?: number | null;
-  msgpack_deflate_ratio?: number | null; hash_savings?: number | null; hash_savings_error?: number | null; flat_json_share?: number;
+  msgpack_deflate_ratio?: number | null; msgpack_deflate_ratio_error?: number | null; msgpack_deflate_savings?: number | null; msgpack_savings_error?: number | null; hash_savings?: number | null; hash_savings_error?: number | null; flat_json_share?: number;
   fields?: Array<{ path: string; present: number; present_error: number; share_of_bytes: number; share_error: number; type: string }>;
 }
 
@@ -130,6 +130,15 @@ test('shape reports formats, JSON field weights and measured savings of what a r
       cmds.push(resp('RPUSH', `flist:${i}`, ...Array.from({ length: 30 }, (_, j) => JSON.stringify({ id: j, text: `event ${j} happened` }))));
       cmds.push(resp('HSET', `fhval:${i}`, ...Array.from({ length: 4 }, (_, j) => [`f${j}`, `${j * 17 + i}`]).flat()));
     }
+    // List items that compress well, and large strings after more than 1,024 others (always measured from 64 KiB).
+    const clist: Buffer[] = [];
+    for (let i = 0; i < N; i++) {
+      const items = Array.from({ length: 8 }, (_, j) => b(`<div class="event">event ${j} of ${i}: ${'the same words again '.repeat(90)}</div>`));
+      clist.push(...items);
+      cmds.push(resp('RPUSH', `fclist:${i}`, ...items));
+    }
+    for (let i = 0; i < 4000; i++) set(`flarge:${i}`, randomBytes(600).toString('hex'));
+    for (let i = 0; i < 5; i++) set(`fhuge:${i}`, `${i} ${'compressible text '.repeat(6000)}`);
     // A family over the sample size: 30 % integers, 70 % text, every 10th key one of the integers in order.
     for (let i = 0; i < 3000; i++) set(`fmix:${i}`, i % 10 < 3 ? String(i) : `mixed text value ${i}`);
     r.pipe(Buffer.concat(cmds));
@@ -172,9 +181,14 @@ test('shape reports formats, JSON field weights and measured savings of what a r
     const deflated = written.fjson!.reduce((s, v) => s + deflateSync(v, { level: 6 }).length, 0);
     const packed = jsonValues.reduce((s, o) => s + msgpackEncode(o).length, 0);
     const packedDeflated = jsonValues.reduce((s, o) => s + deflateSync(msgpackEncode(o), { level: 6 }).length, 0);
-    assert.ok(Math.abs(j.deflate_ratio! - bytes / deflated) <= 0.001, `deflate ${j.deflate_ratio} vs ${bytes / deflated}`);
-    assert.ok(Math.abs(j.msgpack_ratio! - bytes / packed) <= 0.001, `msgpack ${j.msgpack_ratio} vs ${bytes / packed}`);
-    assert.ok(Math.abs(j.msgpack_deflate_ratio! - bytes / packedDeflated) <= 0.001);
+    // Measuring is bounded (deflate calls and bytes a family): with many families, part of a family's sampled keys
+    // are measured and the figures carry a margin. Within twice the stated 95 % margin (see fmix below), plus rounding.
+    const within = (got: number, truth: number, margin: number, what: string): void => {
+      assert.ok(Math.abs(got - truth) <= 2 * margin + 0.001, `${what}: ${got} ±${margin} vs ${truth}`);
+    };
+    within(j.deflate_ratio!, bytes / deflated, j.deflate_ratio_error!, 'deflate');
+    within(j.msgpack_ratio!, bytes / packed, j.msgpack_ratio_error!, 'msgpack');
+    within(j.msgpack_deflate_ratio!, bytes / packedDeflated, j.msgpack_deflate_ratio_error!, 'msgpack+deflate');
     assert.equal(fam('ftext').msgpack_ratio, undefined, 'MessagePack figures are for JSON families only');
     // Field weights: each path's bytes in the compact JSON, over the family's JSON bytes.
     const weight = (f: (o: (typeof jsonValues)[number]) => number): number => jsonValues.reduce((s, o) => s + f(o), 0) / bytes;
@@ -189,19 +203,20 @@ test('shape reports formats, JSON field weights and measured savings of what a r
     for (const [path, share] of Object.entries(want)) {
       const field = j.fields!.find((x) => x.path === path);
       assert.ok(field, `${path} in ${j.fields!.map((x) => x.path).join(' ')}`);
-      assert.ok(Math.abs(field.share_of_bytes - share) <= 0.0001, `${path}: ${field.share_of_bytes} vs ${share}`);
+      within(field.share_of_bytes, share, field.share_error, path);
       assert.equal(field.present, 1);
     }
     // Memory saved, as the server counts it: the JSON strings against the same data written the other way.
     const keys = (p: string): string[] => Array.from({ length: N }, (_, i) => `${p}:${i}`);
     const jm = fam('fjsonm');
     const serverMsgpack = memoryUsage(r, keys('fjsonm')) - memoryUsage(r, keys('fmsgpm'));
-    assert.ok(Math.abs(jm.msgpack_savings! - serverMsgpack) <= 0.05 * Math.abs(serverMsgpack), `msgpack savings ${jm.msgpack_savings} vs server ${serverMsgpack}`);
+    assert.ok(Math.abs(jm.msgpack_savings! - serverMsgpack) <= Math.max(0.05 * Math.abs(serverMsgpack), 2 * jm.msgpack_savings_error!),
+      `msgpack savings ${jm.msgpack_savings} ±${jm.msgpack_savings_error} vs server ${serverMsgpack}`);
     const fj = fam('fflatj');
     assert.equal(fj.flat_json_share, 1);
     const serverHash = memoryUsage(r, keys('fflatj')) - memoryUsage(r, keys('fflath'));
     assert.notEqual(serverHash, 0);
-    assert.ok(Math.abs(fj.hash_savings! - serverHash) <= 0.05 * Math.abs(serverHash), `hash savings ${fj.hash_savings} vs server ${serverHash}`);
+    assert.ok(Math.abs(fj.hash_savings! - serverHash) <= Math.max(0.05 * Math.abs(serverHash), 2 * fj.hash_savings_error!), `hash savings ${fj.hash_savings} vs server ${serverHash}`);
     t.diagnostic(`msgpack savings ${jm.msgpack_savings} (server ${serverMsgpack}), hash savings ${fj.hash_savings} (server ${serverHash})`);
     // A family larger than the sample: the share is within the margin the output states.
     const mix = fam('fmix');
@@ -213,6 +228,42 @@ test('shape reports formats, JSON field weights and measured savings of what a r
     assert.ok(Math.abs(mix.formats.int! - 0.3) <= 2 * mix.formats_error.int!, `int share ${mix.formats.int} ±${mix.formats_error.int}`);
     assert.ok(Math.abs(mix.formats.text! - 0.7) <= 2 * mix.formats_error.text!);
     t.diagnostic(`3,000-key family, 1,000 sampled: int ${mix.formats.int} ±${mix.formats_error.int} (written 0.3)`);
+    // The rules on shapes, against the same figures and what was written.
+    const rec = JSON.parse(run(['recommend', '--in', inv, '--format', 'json'])) as { findings: Array<{ id: string; frees: string; rows: Array<{ pattern: string; savings: number; detail: string | null }> }> };
+    const finding = (id: string): (typeof rec.findings)[number] | undefined => rec.findings.find((x) => x.id === id);
+    const rowOf = (id: string, p: string): { savings: number; detail: string | null } | undefined => finding(id)?.rows.find((x) => x.pattern.startsWith(`${p}:`));
+    const jmRow = rowOf('json-msgpack', 'fjsonm');
+    assert.ok(jmRow, 'json-msgpack fires on the JSON family');
+    assert.equal(jmRow.savings, Math.max(jm.msgpack_savings!, fam('fjsonm').msgpack_deflate_savings ?? 0));
+    assert.equal(finding('json-msgpack')!.frees, 'rewrite');
+    const heavy = Object.entries(want).filter(([path, share]) => share > 0.2 && !path.endsWith('[*]')).map(([path]) => path);
+    assert.ok(heavy.length > 0);
+    const hRow = rowOf('heavy-json-fields', 'fjson')!;
+    for (const path of Object.keys(want)) {
+      assert.equal(hRow.detail!.includes(`${path} `), heavy.includes(path), `${path} in ${hRow.detail}`);
+    }
+    for (const p of ['fgzip', 'fzlib', 'fzstd', 'flz4', 'fsnappy']) {
+      assert.ok(rowOf('compressed-values', p), `compressed-values lists ${p}`);
+      assert.equal(rowOf('compressible-values', p), undefined, `compressible-values never suggests compressing ${p}`);
+    }
+    assert.equal(rowOf('json-as-hash', 'fflatj')!.savings, fj.hash_savings);
+    const elemSaved = clist.reduce((sum, v) => sum + v.length - Math.min(v.length, deflateSync(v, { level: 6 }).length), 0);
+    const ceRow = rowOf('compressible-elements', 'fclist');
+    assert.ok(ceRow, 'compressible-elements fires on the list of compressible items');
+    const ce = fam('fclist') as Family & { deflate_savings_error: number };
+    assert.ok(Math.abs(ceRow.savings - elemSaved) <= 2 * ce.deflate_savings_error + 0.001 * elemSaved, `${ceRow.savings} ±${ce.deflate_savings_error} vs ${elemSaved}`);
+    assert.equal(rowOf('compressible-elements', 'flist'), undefined, 'short JSON items do not deflate to half');
+    {
+      const db = new Database(inv, { readonly: true });
+      const huge = db.prepare("SELECT COUNT(*) AS n, COUNT(compress_ratio) AS measured FROM keys WHERE key_text LIKE 'fhuge:%'").get() as { n: number; measured: number };
+      const large = db.prepare("SELECT COUNT(*) AS n, COUNT(compress_ratio) AS measured FROM keys WHERE key_text LIKE 'flarge:%'").get() as { n: number; measured: number };
+      const gz = db.prepare("SELECT MAX(compress_ratio) FROM keys WHERE key_text LIKE 'fzstd:%' OR key_text LIKE 'fsnappy:%' OR key_text LIKE 'flz4:%'").pluck().get() as number;
+      db.close();
+      assert.deepEqual(huge, { n: 5, measured: 5 }, 'values of 64 KiB or more are always measured');
+      assert.ok(large.measured < large.n, 'smaller large values are measured one in 32 after the first 1,024');
+      assert.equal(gz, 1, 'already compressed values are recorded with ratio 1');
+    }
+    assert.ok(rowOf('compressible-values', 'fhuge'), 'compressible-values finds the large compressible strings');
     // --pattern, the text form, and the tables.
     const one = JSON.parse(run(['shape', '--in', inv, '--pattern', 'fjs*', '--format', 'json'])) as Family[];
     assert.deepEqual(one.map((f) => f.pattern).sort(), fams.filter((f) => f.pattern.startsWith('fjs')).map((f) => f.pattern).sort());
