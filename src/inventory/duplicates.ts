@@ -105,13 +105,13 @@ export function writeDuplicates(db: Db, id: number, first: number, last: number)
   db.exec('DELETE FROM temp.dup_pairs');
   for (const f of keep) insP.run(f.a, f.b);
   // Shared keys of each side, then per side what tells the older one.
-  db.prepare(`INSERT INTO duplicate_keys (snapshot_id, pattern, other, row)
+  db.prepare(`INSERT INTO duplicate_keys (snapshot_id, pattern, other, key_row)
     SELECT ?, x.pattern, y.pattern, x.row FROM temp.dup_pairs p
     JOIN temp.dup_ids x ON x.pattern IN (p.a, p.b)
     JOIN temp.dup_ids y ON y.id = x.id AND y.pattern = CASE WHEN x.pattern = p.a THEN p.b ELSE p.a END`).run(id);
   const side = db.prepare(`SELECT COUNT(*) AS keys, SUM(k.memory) AS memory, AVG(k.idle_s) AS idle, MIN(k.idle_s) AS idle_min,
       SUM(k.expires_at IS NOT NULL) * 1.0 / COUNT(*) AS ttl_share, SUM(k.value_format = 'json') * 1.0 / COUNT(*) AS json_share
-    FROM duplicate_keys d JOIN keys k ON k.rowid = d.row
+    FROM duplicate_keys d JOIN keys k ON k.rowid = d.key_row
     WHERE d.snapshot_id = ? AND d.pattern = ? AND d.other = ?`);
   const shape = db.prepare(`SELECT
       COALESCE((SELECT SUM(share) FROM value_formats WHERE snapshot_id = @id AND pattern = @p AND format IN ('gzip', 'zlib', 'zstd', 'lz4', 'snappy', 'msgpack', 'protobuf')), 0) AS packed,

@@ -232,7 +232,7 @@ CREATE TABLE IF NOT EXISTS duplicate_keys (
   snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
   pattern     TEXT NOT NULL,
   other       TEXT NOT NULL,
-  row         INTEGER NOT NULL            -- keys.rowid
+  key_row     INTEGER NOT NULL            -- its keys.rowid
 );
 CREATE INDEX IF NOT EXISTS duplicate_keys_by_side ON duplicate_keys(snapshot_id, pattern, other);
 

@@ -296,8 +296,8 @@ export class InventoryWriter {
         ] as const) {
           db.prepare(`INSERT INTO main.${t} (snapshot_id, ${c}) SELECT @id, ${c} FROM part.${t} WHERE snapshot_id = @p`).run({ id, p: p.id });
         }
-        db.prepare(`INSERT INTO main.duplicate_keys (snapshot_id, pattern, other, row)
-          SELECT @id, pattern, other, row + @shift FROM part.duplicate_keys WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
+        db.prepare(`INSERT INTO main.duplicate_keys (snapshot_id, pattern, other, key_row)
+          SELECT @id, pattern, other, key_row + @shift FROM part.duplicate_keys WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
         const facts = ['magic', 'rdb_version', 'writer', 'ctime', 'used_mem', 'repl_id', 'aux_json', 'memory_model', 'finished_at',
           'key_count', 'memory_total', 'checksum', 'memory_verified', 'memory_allocator', 'summarized', 'status'];
         db.prepare(`UPDATE main.snapshots SET (${facts.join(', ')}) = (SELECT ${facts.join(', ')} FROM part.snapshots WHERE id = @p)

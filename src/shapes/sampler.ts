@@ -176,7 +176,7 @@ export class ValueSampler {
     // allocations become garbage while a reservoir turns over.
     const old = fam.items[this.slot];
     const lend = old ? old.data.buffer.byteLength : 0;
-    const data = lend >= total && lend <= 2 * total + 64 ? new Uint8Array(old!.data.buffer, 0, total) : new Uint8Array(total);
+    const data = old && lend >= total && lend <= 2 * total + 64 ? new Uint8Array(old.data.buffer, 0, total) : new Uint8Array(total);
     const ends: number[] = [];
     let at = 0;
     for (let i = 0; i < this.count; i++) {

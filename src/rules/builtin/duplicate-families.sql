@@ -24,5 +24,5 @@ JOIN (SELECT pattern, MAX(older) AS older,
                                  shared_ids, other, reason), ' | ') AS detail
       FROM duplicate_families WHERE snapshot_id = :snapshot GROUP BY pattern) d ON d.pattern = k.pattern
 WHERE k.snapshot_id = :snapshot
-  AND k.rowid IN (SELECT row FROM duplicate_keys WHERE snapshot_id = :snapshot)
+  AND k.rowid IN (SELECT key_row FROM duplicate_keys WHERE snapshot_id = :snapshot)
 GROUP BY k.pattern
