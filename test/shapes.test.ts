@@ -17,6 +17,8 @@ import { deflateSync } from 'fflate';
 import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { detectFormat } from '../src/shapes/detect.ts';
 import { jsonPaths } from '../src/shapes/json-paths.ts';
+import { ValueSampler } from '../src/shapes/sampler.ts';
+import type { KeyRecord } from '../src/decode/model.ts';
 import { haveRedisServer, resp, startRedis, type RedisInstance } from './helpers/redis.ts';
 
 const cli = resolve(import.meta.dirname, '..', 'dist', 'cli.js');
@@ -52,6 +54,33 @@ test('jsonPaths weighs each path by the bytes of its member in the compact text'
   assert.equal(paths.get('$.items[*]')!.bytes, '{"t":"ab"}'.length + '{"t":"c"}'.length);
   assert.equal(paths.get('$.items[*].t')!.bytes, '"t":"ab"'.length + '"t":"c"'.length);
   assert.equal(paths.get('$.items[*].t')!.type, 'string');
+});
+
+test('the value sample stays within its byte budget and uniform; keys not sampled are not copied', () => {
+  const s = new ValueSampler({ perFamily: 1000, valueBytes: 4096, budgetBytes: 256 * 1024 });
+  const rec = (key: string, len: number) => ({ type: 'string', key: b(key), expiresAtMs: null, length: len }) as unknown as KeyRecord;
+  let asked = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const fam = i % 4 === 0 ? 'big:{int}' : 'small:{int}';
+    const want = s.begin(fam);
+    if (want > 0) {
+      asked++;
+      const v = b(`${i % 10 < 3 ? 'A' : 'B'}${'x'.repeat(fam === 'big:{int}' ? 2000 : 40)}`);
+      s.string(v, v.length);
+    }
+    s.end(rec(`${fam}:${i}`, 1), 100);
+    assert.ok(s.bytes() <= 256 * 1024, `bytes ${s.bytes()}`);
+  }
+  assert.ok(asked < 20_000 / 2, `only keys the reservoirs take are asked for their bytes (${asked})`);
+  const big = s.reservoirs().get('big:{int}')!;
+  const small = s.reservoirs().get('small:{int}')!;
+  assert.equal(big.seen, 5000);
+  assert.equal(small.seen, 15_000);
+  assert.ok(big.items.length > 20 && big.items.length < small.items.length / 4,
+    `the family of the larger values keeps fewer keys (${big.items.length} against ${small.items.length})`);
+  assert.ok(Math.abs(big.bytes - small.bytes) < 0.2 * small.bytes, 'the budget is shared by bytes');
+  const share = small.items.filter((k) => k.data[0] === 0x41).length / small.items.length;
+  assert.ok(Math.abs(share - 0.3) < 0.06, `uniform: ${share}`);
 });
 
 interface Family {
