@@ -157,15 +157,11 @@ class Sample {
     const n = this.units.length;
     if (n < 2) return { value: r, error: 0 };
     let ss = 0;
-    let nx = 0;
     for (const { u, w } of this.units) {
-      const ux = u.get(x) ?? 0;
-      if (ux > 0) nx++;
-      const d = (u.get(y) ?? 0) - r * ux;
+      const d = (u.get(y) ?? 0) - r * (u.get(x) ?? 0);
       ss += w * w * d * d;
     }
     const se = Math.sqrt(ss * n / (n - 1) * this.fpc()) / sx;
-    void nx;
     return { value: r, error: Z95 * se };
   }
 }
@@ -382,13 +378,11 @@ function analyzeKey(k: SampledKey, whatIf: WhatIfMemory, paths: Map<string, Path
   }
   // Memory saved by writing the string value another way (the whole key's memory, as the server counts it).
   if (k.type === 'string' && n === 1) {
-    const len = k.lengths[0]!;
     u.set('sav_defl', Math.max(0, k.memory - whatIf.string(k.keyLen, Math.max(1, Math.round(deflatedTotal)), k.ttl)));
     if (whole && (u.get('json_bytes') ?? 0) > 0) {
       u.set('sav_mp', k.memory - whatIf.string(k.keyLen, mpTotal, k.ttl));
       u.set('sav_mpd', k.memory - whatIf.string(k.keyLen, mpdTotal, k.ttl));
     }
-    void len;
   } else if (n > 0) {
     // Collections: the element bytes deflate would save (payload, not counting per-element overheads).
     u.set('sav_defl', Math.max(0, scale * (bytesTotal - deflatedTotal)));
