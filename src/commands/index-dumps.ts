@@ -7,6 +7,7 @@ import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
 import { calibrationLine, fetchFactsCalibrated, saveFacts } from '../facts/index.js';
 import { liveInputOptions, liveSpec, type LiveArgs } from './live-input.js';
+import { DEFAULT_SAMPLE } from '../shapes/sampler.js';
 
 interface Args extends LiveArgs {
   dumps?: string[];
@@ -22,6 +23,8 @@ interface Args extends LiveArgs {
   format: 'text' | 'json';
   parallel?: number;
   calibrate?: number;
+  'values-sample': number | boolean;
+  'values-sample-bytes': number;
 }
 
 function textLine(r: IndexResult): string {
@@ -49,7 +52,10 @@ export const indexCommand: CommandModule<object, Args> = {
       .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
       .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
       .option('parallel', { alias: 'j', type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
+      .option('values-sample', { type: 'number', default: DEFAULT_SAMPLE.perFamily, describe: 'Keys whose values are sampled per key family for `rdbscope shape` (--no-values-sample: none)' })
+      .option('values-sample-bytes', { type: 'number', default: DEFAULT_SAMPLE.valueBytes, describe: "Bytes kept of a sampled key's value (a collection's sampled elements share them)" })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
+      .example('$0 index dump.rdb --values-sample 200', 'a smaller value sample (200 keys a family)')
       .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time")
       .example('REDISCLI_AUTH=secret $0 index --url redis://replica-1:6379 -o inv.sqlite', 'a running replica: its snapshot over replication and its INFO, MEMORY STATS and CONFIG in server_facts') as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
@@ -65,10 +71,19 @@ export const indexCommand: CommandModule<object, Args> = {
     if (a.parallel !== undefined && !(Number.isInteger(a.parallel) && a.parallel >= 1 && a.parallel <= 256)) {
       throw new UserError(`--parallel: expected a whole number from 1 to 256, got ${a.parallel}`);
     }
+    const vs = a['values-sample'];
+    const vb = a['values-sample-bytes'];
+    if (vs !== false && !(typeof vs === 'number' && Number.isInteger(vs) && vs >= 0)) {
+      throw new UserError(`--values-sample: expected a whole number of keys a family (0 or --no-values-sample: none), got ${String(vs)}`);
+    }
+    if (!(Number.isInteger(vb) && vb >= 16 && vb <= 16 * 1024 * 1024)) {
+      throw new UserError(`--values-sample-bytes: expected a whole number from 16 to 16777216, got ${vb}`);
+    }
+    const valuesSample = vs === false || vs === 0 ? null : { ...DEFAULT_SAMPLE, perFamily: vs as number, valueBytes: vb };
     const results = await indexDumps(dumps, {
       out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
-      parallel: a.parallel, live: live ?? undefined,
+      parallel: a.parallel, live: live ?? undefined, valuesSample,
     });
     // The server's own facts, read right after its snapshot, stored with it (a failure to read them is a warning).
     const done = results[0];

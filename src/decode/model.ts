@@ -161,9 +161,18 @@ export interface RdbHandler {
   /**
    * For strings of over 20 bytes when the parser was given `sampleBytes`: the first `sampleBytes` bytes of the value
    * (decompressed), for measuring compressibility or recognizing a format without holding the whole value.
-   * Called before stringValue.
+   * Called before stringValue. `len`: the value's whole length.
    */
-  stringSample?(sample: Uint8Array): void;
+  stringSample?(sample: Uint8Array, len: number): void;
+  /**
+   * Asked right after beginKey: how many bytes of this key's value the handler wants to look at (0: none, the
+   * default). For a string over 20 bytes, stringSample then gets the first max(sampleBytes, N) bytes; for a list,
+   * set, sorted set or hash, every element (list item, member, hash field value) goes to elementSample, whatever
+   * the encoding (quicklist plain nodes of up to 1 MiB). Asking for nothing costs the decoder nothing.
+   */
+  valueSampleBytes?(): number;
+  /** An element of a key valueSampleBytes() asked for (valid only during the call). */
+  elementSample?(v: Scalar): void;
   /** Every hash field name, whatever the encoding, when the parser was given `fieldNames`. */
   hashFieldName?(field: Scalar): void;
   listItem?(v: Scalar): void;

@@ -102,6 +102,7 @@ function parseRecords(
   handler.header?.(magic, version);
   const st: ValueState = {
     encoding: '', length: 0, largest: 0, fieldTtls: 0, minFieldExpire: null, moduleName: null, scoreMin: null, scoreMax: null,
+    sample: 0,
   };
   const ctx: ValueContext = {
     r, h: handler, values: opts.values === true, valkey, version, sampleBytes: opts.sampleBytes ?? 0,
@@ -209,6 +210,7 @@ function parseRecords(
       moduleName: null as string | null, scoreMin: null as number | null, scoreMax: null as number | null,
     };
     handler.beginKey?.(rec);
+    st.sample = handler.valueSampleBytes && handler.elementSample ? handler.valueSampleBytes() : 0;
     st.largest = 0;
     st.fieldTtls = 0;
     st.minFieldExpire = null;

@@ -2,7 +2,7 @@ import type { RdbHandler } from './model.js';
 
 const METHODS = [
   'header', 'aux', 'selectDb', 'resizeDb', 'functionLibrary', 'moduleAux', 'slotInfo', 'slotImport', 'beginKey',
-  'stringValue', 'stringChunk', 'stringSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'hashFieldName', 'blob', 'quicklistNode',
+  'stringValue', 'stringChunk', 'stringSample', 'valueSampleBytes', 'elementSample', 'listItem', 'setMember', 'zsetMember', 'hashField', 'hashFieldName', 'blob', 'quicklistNode',
   'streamNode', 'streamEntry', 'streamMeta', 'streamGroup', 'streamConsumer', 'streamPending', 'moduleValue',
   'endKey', 'end',
 ] as const satisfies ReadonlyArray<keyof RdbHandler>;
@@ -22,6 +22,12 @@ export function tee(...handlers: RdbHandler[]): RdbHandler {
   for (const m of METHODS) {
     const fns = handlers.map((h) => h[m]?.bind(h) as Fn | undefined).filter((f): f is Fn => f !== undefined);
     // Fixed arity (no callback takes more than four arguments): no rest-array allocation per element.
+    if (m === 'valueSampleBytes') {
+      // The one callback with an answer: the most any handler wants.
+      const asks = fns as unknown as Array<() => number>;
+      if (asks.length > 0) out[m] = (() => asks.reduce((n, f) => Math.max(n, f()), 0)) as unknown as Fn;
+      continue;
+    }
     if (fns.length === 1) out[m] = fns[0]!;
     else if (fns.length === 2) {
       const [f, g] = fns as [Fn, Fn];

@@ -21,6 +21,8 @@ export interface ValueState {
   moduleName: string | null;
   scoreMin: number | null;
   scoreMax: number | null;
+  /** Bytes of this key's value the handler asked for (valueSampleBytes), 0: none. */
+  sample: number;
 }
 
 export interface ValueContext {
@@ -41,6 +43,8 @@ const SHORT_STRING = 20;
 
 const utf8 = new TextDecoder();
 const EMBSTR_MAX = 44;
+/** Largest quicklist plain node read for a value sample (a larger one is skipped, as without sampling). */
+const PLAIN_SAMPLE_MAX = 1 << 20;
 
 /** The encoding the server picks for a string value (object.c tryObjectEncoding). */
 function stringEncoding(ctx: ValueContext, len: number, value: Scalar | null): string {
@@ -66,27 +70,28 @@ function readString(ctx: ValueContext): void {
   const { r, h, st } = ctx;
   r.stringHeader('string value');
   const len = r.strLen;
-  const sample = ctx.sampleBytes > 0 && len > SHORT_STRING && h.stringSample ? Math.min(len, ctx.sampleBytes) : 0;
+  const want = st.sample > ctx.sampleBytes ? st.sample : ctx.sampleBytes;
+  const sample = want > 0 && len > SHORT_STRING && h.stringSample ? Math.min(len, want) : 0;
   let value: Scalar | null = null;
   if (r.strKind === StrKind.Int) value = r.strInt;
   else if (ctx.values && len > ctx.streamStringBytes) {
     let first = true;
     r.streamStringBody('string value', (piece) => {
-      if (first && sample > 0) h.stringSample!(piece.subarray(0, sample));
+      if (first && sample > 0) h.stringSample!(piece.subarray(0, sample), len);
       first = false;
       h.stringChunk!(piece);
     });
   } else if (ctx.values || len <= SHORT_STRING) {
     value = r.stringBody('string value');
-    if (sample > 0) h.stringSample!(value.subarray(0, sample));
+    if (sample > 0) h.stringSample!(value.subarray(0, sample), len);
   } else if (sample > 0 && r.strKind === StrKind.Raw) {
-    h.stringSample!(r.view(sample, 'string value'));
+    h.stringSample!(r.view(sample, 'string value'), len);
     r.skip(len - sample, 'string value');
   } else if (sample > 0) {
     const take = Math.min(r.strStored, sample);
     const out = new Uint8Array(sample);
     const got = lzfDecompressPrefix(r.view(take, 'string value'), out);
-    h.stringSample!(out.subarray(0, got));
+    h.stringSample!(out.subarray(0, got), len);
     r.skip(r.strStored - take, 'string value');
   } else r.skipStringBody('string value');
   st.encoding = stringEncoding(ctx, len, value);
@@ -166,7 +171,7 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
       aLen = len;
       if (kind === 'hash' && ctx.fieldNames && v !== null) h.hashFieldName!(v);
       if (kind === 'zset' && len > st.largest) st.largest = len;
-      if (width === 2) return;
+      if (kind === 'zset' && st.sample > 0 && v !== null) h.elementSample!(v);
       return;
     }
     if (slot === 1 && width === 3) {
@@ -194,15 +199,17 @@ function tupleSink(ctx: ValueContext, width: 2 | 3, kind: 'hash' | 'zset'): Entr
       }
     }
     if (aLen + valueLen > st.largest) st.largest = aLen + valueLen;
+    if (st.sample > 0 && value !== null) h.elementSample!(value);
     if (ctx.values) h.hashField?.(a!, value!, ttl);
   };
 }
 
 function itemSink(ctx: ValueContext, emit: ((v: Scalar) => void) | undefined): EntrySink {
-  const { st } = ctx;
+  const { st, h } = ctx;
   return (v, len) => {
     if (len > st.largest) st.largest = len;
     if (emit && v !== null) emit(v);
+    if (st.sample > 0 && v !== null) h.elementSample!(v);
   };
 }
 
@@ -219,6 +226,7 @@ function readQuicklist(ctx: ValueContext, v2: boolean): void {
       const len = r.strLen;
       const stored = r.strKind === StrKind.Lzf ? r.strStored : len;
       if (ctx.values) h.listItem?.(r.stringScalar('quicklist plain node'));
+      else if (st.sample > 0 && len <= PLAIN_SAMPLE_MAX) h.elementSample!(r.stringScalar('quicklist plain node'));
       else r.skipStringBody('quicklist plain node');
       if (len > st.largest) st.largest = len;
       entries++;
@@ -227,7 +235,7 @@ function readQuicklist(ctx: ValueContext, v2: boolean): void {
     }
     if (container !== 2) throw r.fault(`quicklist node container 1 (plain) or 2 (packed), got ${container}`);
     // An empty node is skipped by the server on load (rdb.c: "empty keys skipped"); count it as nothing.
-    const blob = readBlob(ctx, v2 ? 'listpack' : 'ziplist', sink, false);
+    const blob = readBlob(ctx, v2 ? 'listpack' : 'ziplist', sink, false, ctx.values || st.sample > 0);
     entries += blob.count;
     packedNodes++;
     h.quicklistNode?.('packed', blob.bytes, blob.count, blob.stored);
@@ -299,6 +307,7 @@ function readHashtableHash(ctx: ValueContext, ttlForm: 'none' | 'absolute' | 're
     const len = scalarLen(field) + scalarLen(value);
     if (len > st.largest) st.largest = len;
     if (ctx.fieldNames) h.hashFieldName!(field);
+    if (st.sample > 0) h.elementSample!(value);
     h.hashField?.(field, value, ttl);
   }
   st.length = n;
@@ -313,6 +322,7 @@ function readCollection(ctx: ValueContext, emit: ((v: Scalar) => void) | undefin
     const len = scalarLen(v);
     if (len > st.largest) st.largest = len;
     emit?.(v);
+    if (st.sample > 0) ctx.h.elementSample!(v);
   }
   st.length = n;
 }
@@ -334,6 +344,7 @@ function readSkiplistZset(ctx: ValueContext, binary: boolean): void {
     const len = scalarLen(member);
     if (len > st.largest) st.largest = len;
     noteScore(st, score);
+    if (st.sample > 0) h.elementSample!(member);
     h.zsetMember?.(member, score);
   }
   st.length = n;
@@ -363,17 +374,17 @@ export function readValue(ctx: ValueContext, t: number): void {
       return readModule(ctx);
     case RdbType.HashZipmap:
       st.encoding = 'zipmap';
-      st.length = readBlob(ctx, 'zipmap', tupleSink(ctx, 2, 'hash'), true, ctx.values || ctx.fieldNames).count / 2;
+      st.length = readBlob(ctx, 'zipmap', tupleSink(ctx, 2, 'hash'), true, ctx.values || st.sample > 0 || ctx.fieldNames).count / 2;
       return;
     case RdbType.ListZiplist:
       st.encoding = 'ziplist';
-      st.length = readBlob(ctx, 'ziplist', itemSink(ctx, ctx.values ? h.listItem?.bind(h) : undefined)).count;
+      st.length = readBlob(ctx, 'ziplist', itemSink(ctx, ctx.values ? h.listItem?.bind(h) : undefined), true, ctx.values || st.sample > 0).count;
       return;
     case RdbType.SetIntset:
     case RdbType.SetListpack: {
       const kind = t === RdbType.SetIntset ? 'intset' : 'listpack';
       st.encoding = kind;
-      st.length = readBlob(ctx, kind, itemSink(ctx, ctx.values ? h.setMember?.bind(h) : undefined)).count;
+      st.length = readBlob(ctx, kind, itemSink(ctx, ctx.values ? h.setMember?.bind(h) : undefined), true, ctx.values || st.sample > 0).count;
       return;
     }
     case RdbType.ZsetZiplist:
@@ -384,7 +395,7 @@ export function readValue(ctx: ValueContext, t: number): void {
       const zset = t === RdbType.ZsetZiplist || t === RdbType.ZsetListpack;
       const sink = tupleSink(ctx, 2, zset ? 'zset' : 'hash');
       // Field names are entries: walk with values when they are wanted (scores are read in place).
-      const { count } = readBlob(ctx, kind, sink, true, ctx.values || (!zset && ctx.fieldNames));
+      const { count } = readBlob(ctx, kind, sink, true, ctx.values || st.sample > 0 || (!zset && ctx.fieldNames));
       if (count % 2 !== 0) throw r.fault(`${kind} with an even number of entries (pairs), got ${count}`);
       st.encoding = kind;
       st.length = count / 2;
@@ -406,7 +417,7 @@ export function readValue(ctx: ValueContext, t: number): void {
     case RdbType.HashListpackEx: {
       if (ctx.valkey) break;
       if (t === RdbType.HashListpackEx) r.i64le('hash min field expiry');
-      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'), true, ctx.values || ctx.fieldNames);
+      const { count } = readBlob(ctx, 'listpack', tupleSink(ctx, 3, 'hash'), true, ctx.values || st.sample > 0 || ctx.fieldNames);
       if (count % 3 !== 0) throw r.fault(`listpack with field/value/TTL triplets, got ${count} entries`);
       st.encoding = 'listpackex';
       st.length = count / 3;

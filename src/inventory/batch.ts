@@ -1,4 +1,6 @@
 import type { LiveSpec } from '../live/source.js';
+import type { Shapes } from '../shapes/analyze.js';
+import type { SampleOptions } from '../shapes/sampler.js';
 import type { AllocatorName } from '../memory/index.js';
 import type { DbCounts } from '../decode/db-tally.js';
 import type { PackedBatch } from './pack.js';
@@ -70,6 +72,8 @@ export interface DumpFacts {
   patternFolds: Array<[string, string]>;
   /** Hash field names per family, before folding (the writer applies patternFolds). */
   hashFields: HashFieldRow[];
+  /** Value shapes per family from the value sample (null: not sampled). */
+  shapes?: Shapes | null;
 }
 
 export type WorkerMessage =
@@ -89,6 +93,8 @@ export interface WorkerInput {
   cluster?: boolean;
   patterns: string[];
   batchSize: number;
+  /** The value sample's bounds (null: no sample). */
+  valuesSample?: SampleOptions | null;
   /** Int32Array over a SharedArrayBuffer: [0] batches in flight, [1] go (1) / stop (2) after the identity. */
   shared: SharedArrayBuffer;
   maxInFlight: number;

@@ -11,6 +11,10 @@ import type { KeyMemory, KeyPatterns } from './integrations.js';
 import { BatchPacker, type PackedBatch } from './pack.js';
 import { FieldNames, looksLikeJson } from './signals.js';
 import { keySlot } from './slot.js';
+import { compressedMagic } from '../shapes/detect.js';
+import { analyzeShapes } from '../shapes/analyze.js';
+import { ValueSampler, type SampleOptions } from '../shapes/sampler.js';
+import type { MemoryModelName } from '../memory/layout.js';
 
 const textDecoder = new TextDecoder('utf-8');
 
@@ -27,6 +31,8 @@ export const COMPRESS_SAMPLE_BYTES = 4096;
  */
 export const COMPRESS_MEASURE_ALL = 1024;
 export const COMPRESS_STRIDE = 32;
+/** Values of at least this many bytes are always measured (the largest values are where compression pays most). */
+export const COMPRESS_ALWAYS_BYTES = 64 * 1024;
 
 /**
  * original/compressed size of a raw deflate (level 1) of the sample, rounded to 3 decimals. Node's built-in zlib
@@ -54,6 +60,9 @@ export class RowBuilder implements RdbHandler {
   private readonly functions: FunctionRow[] = [];
   private readonly auxFields: Array<[string, Uint8Array]> = [];
   private readonly patternsSeen = new Set<string>();
+  private pattern: string | null = null;
+  private readonly sampler: ValueSampler | null;
+  private sampleWant = 0;
   private magic: Magic | null = null;
   private ctime: number | null = null;
   private version: number | null = null;
@@ -68,8 +77,10 @@ export class RowBuilder implements RdbHandler {
     private readonly flush: (batch: PackedBatch) => void,
     private readonly patterns: KeyPatterns | null,
     private readonly memory: KeyMemory | null,
+    sample: SampleOptions | null = null,
   ) {
     this.packer = new BatchPacker(batchSize);
+    this.sampler = sample ? new ValueSampler(sample) : null;
   }
 
   header(magic: Magic, version: number): void {
@@ -111,13 +122,36 @@ export class RowBuilder implements RdbHandler {
     this.fields.beginKey();
     this.moduleVersion = null;
     this.offset = h.offset;
+    if (this.patterns) {
+      this.pattern = this.patterns.infer(h.key);
+      this.patternsSeen.add(this.pattern);
+    }
+    this.sampleWant = this.sampler ? this.sampler.begin(this.pattern) : 0;
   }
 
-  stringSample(sample: Uint8Array): void {
-    this.format = looksLikeJson(sample) ? 'json' : null;
-    if (sample.length <= 1024) return; // compressibility is measured on values of over 1 KiB only
+  valueSampleBytes(): number {
+    return this.sampleWant;
+  }
+
+  elementSample(v: Scalar): void {
+    this.sampler!.element(v);
+  }
+
+  stringValue(len: number, value: Scalar | null): void {
+    if (this.sampleWant > 0) this.sampler!.stringValue(len, value);
+  }
+
+  stringSample(sample: Uint8Array, len: number): void {
+    if (this.sampleWant > 0) this.sampler!.string(sample, len);
+    // The format and ratio read the first COMPRESS_SAMPLE_BYTES whatever was asked for the value sample.
+    const head = sample.length > COMPRESS_SAMPLE_BYTES ? sample.subarray(0, COMPRESS_SAMPLE_BYTES) : sample;
+    this.format = looksLikeJson(head) ? 'json' : null;
+    if (head.length <= 1024) return; // compressibility is measured on values of over 1 KiB only
     const n = this.largeValues++;
-    if (n < COMPRESS_MEASURE_ALL || n % COMPRESS_STRIDE === 0) this.ratio = compressRatio(sample);
+    if (n < COMPRESS_MEASURE_ALL || n % COMPRESS_STRIDE === 0 || len >= COMPRESS_ALWAYS_BYTES) {
+      // An already compressed value (gzip, zlib, zstd, lz4, snappy) gains nothing from compressing it again.
+      this.ratio = compressedMagic(head) ? 1 : compressRatio(head);
+    }
   }
 
   hashFieldName(field: Scalar): void {
@@ -132,11 +166,8 @@ export class RowBuilder implements RdbHandler {
   endKey(r: KeyRecord): void {
     const memory = this.memory ? this.memory.lastKeyBytes() : 0;
     const key = r.key;
-    let pattern: string | null = null;
-    if (this.patterns) {
-      pattern = this.patterns.infer(key);
-      this.patternsSeen.add(pattern);
-    }
+    const pattern = this.pattern;
+    if (this.sampleWant > 0) this.sampler!.end(r, memory);
     this.packer.push([
       r.db, key, isUtf8(key) ? IS_TEXT : null, r.type, r.encoding, r.length, memory, r.rdbBytes, r.expiresAtMs, r.idleS,
       r.freq, keySlot(key), r.largestElement, r.fieldTtls, r.minFieldExpiresAtMs, pattern, this.ratio, r.moduleName,
@@ -184,6 +215,9 @@ export class RowBuilder implements RdbHandler {
       checksum: this.checksum,
       patternFolds: folds,
       hashFields: this.fields.rows(folds),
+      shapes: this.sampler && this.memory
+        ? analyzeShapes(this.sampler.reservoirs(), folds, this.memory.model() as MemoryModelName, this.memory.allocator())
+        : null,
     };
   }
 }

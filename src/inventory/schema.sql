@@ -144,6 +144,98 @@ CREATE TABLE IF NOT EXISTS hash_fields (
   family_hashes INTEGER NOT NULL        -- hashes of the family that were examined
 );
 
+-- Value shapes: what the values of each key family look like, from a sample taken while indexing (a reservoir of
+-- up to 1,000 keys a family, --values-sample; 64 KiB a value, --values-sample-bytes; 32 MiB for all families, past
+-- which the largest families keep fewer). Collections: up to 16 elements a sampled key (list items, set and
+-- sorted-set members, hash field values). Figures are estimates for the whole family; each *_error is its 95 %
+-- margin (0 when every key was sampled). Ratios are original / other size (2.0: half the bytes).
+CREATE TABLE IF NOT EXISTS value_shapes (
+  snapshot_id   INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern       TEXT NOT NULL,            -- the key family
+  type          TEXT NOT NULL,            -- its (most common) type
+  keys          INTEGER NOT NULL,         -- keys of the family
+  sampled       INTEGER NOT NULL,         -- keys sampled
+  sampled_values INTEGER NOT NULL,        -- values examined (a string: 1 a key; a collection: its sampled elements)
+  "values"      INTEGER NOT NULL,         -- values of the family (strings: keys; collections: elements), estimated
+  bytes         INTEGER NOT NULL,         -- bytes of those values, estimated
+  memory        INTEGER NOT NULL,         -- memory of the family's keys, estimated from the sample
+  deflate_ratio REAL,                     -- bytes / bytes deflated (fflate level 6); compressed values count as 1
+  deflate_ratio_error REAL,
+  deflate_savings INTEGER NOT NULL,       -- strings: memory saved if the values were stored deflated (the memory model's
+                                          -- figure for the shorter string); collections: element bytes saved
+  deflate_savings_error INTEGER NOT NULL,
+  json_share    REAL NOT NULL,            -- share of values that are JSON (object, array or scalar)
+  json_measured INTEGER NOT NULL,         -- sampled JSON values measured whole (a value cut at the sample size is not)
+  msgpack_ratio REAL,                     -- JSON values: bytes / bytes as MessagePack
+  msgpack_ratio_error REAL,
+  msgpack_savings INTEGER,                -- JSON strings: memory saved as MessagePack
+  msgpack_savings_error INTEGER,
+  msgpack_deflate_ratio REAL,             -- JSON values: bytes / bytes as MessagePack then deflated
+  msgpack_deflate_ratio_error REAL,
+  msgpack_deflate_savings INTEGER,        -- JSON strings: memory saved as MessagePack + deflate
+  msgpack_deflate_savings_error INTEGER,
+  flat_json_share REAL NOT NULL,          -- share of values that are flat JSON objects (no nested object or array)
+  hash_savings  INTEGER,                  -- flat JSON object strings: memory saved as Redis hashes (listpack or hash
+                                          -- table, as HSET would make them, from the memory model); negative: costs more
+  hash_savings_error INTEGER,
+  compressed_share REAL NOT NULL,         -- share of values already compressed (gzip, zlib, zstd, lz4, snappy)
+  compressed_bytes INTEGER NOT NULL       -- bytes of those values, estimated
+);
+
+-- Formats of a family's values: json-object json-array json-scalar msgpack php-serialize pickle java-serialized
+-- protobuf gzip zlib zstd lz4 snappy base64 int float uuid hex html xml text binary empty (from the bytes only).
+CREATE TABLE IF NOT EXISTS value_formats (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,
+  format      TEXT NOT NULL,
+  share       REAL NOT NULL,              -- share of the family's values
+  share_error REAL NOT NULL,              -- its 95 % margin
+  bytes_share REAL NOT NULL,              -- share of the family's value bytes
+  "values"    INTEGER NOT NULL,           -- values of this format, estimated
+  bytes       INTEGER NOT NULL            -- their bytes, estimated
+);
+
+-- JSON field paths of a family ($.cart, $.prefs.theme, $.items[*].text; 4 levels deep), the 32 heaviest, from its
+-- sampled JSON values measured whole. Bytes are those of the compact JSON text: the member's key, colon and value.
+CREATE TABLE IF NOT EXISTS value_fields (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  type        TEXT NOT NULL,              -- its most common JSON type: object array string number boolean null
+  present     REAL NOT NULL,              -- share of the family's JSON values that have it
+  present_error REAL NOT NULL,
+  bytes       INTEGER NOT NULL,           -- bytes it takes across the family, estimated
+  share_of_bytes REAL NOT NULL,           -- share of the family's JSON bytes
+  share_error REAL NOT NULL,
+  avg_bytes   REAL NOT NULL               -- bytes per value that has it
+);
+
+-- Pairs of key families that hold the same ids (sess:{uuid} and session:{uuid} with the same uuids,
+-- timeline:{int} and timeline:c:{int} for the same users): families of one placeholder with related names (a
+-- shared word stem; for ids that are not random, nothing else but markers like c, z, gz, v2, json, old), of which
+-- at least half the smaller one's ids are in the other. One row per family and partner (each pair twice).
+CREATE TABLE IF NOT EXISTS duplicate_families (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,              -- the family
+  other       TEXT NOT NULL,              -- the family holding the same ids
+  shared_ids  INTEGER NOT NULL,           -- ids both have
+  keys        INTEGER NOT NULL,           -- keys of `pattern` whose id `other` has too
+  memory      INTEGER NOT NULL,           -- their memory
+  other_keys  INTEGER NOT NULL,           -- keys of `other` whose id `pattern` has too
+  other_memory INTEGER NOT NULL,
+  older       INTEGER NOT NULL,           -- 1 when `pattern` is the older-looking side (idle time, format, TTLs, size)
+  reason      TEXT NOT NULL               -- why that side looks older
+);
+
+-- The keys of duplicate_families: each shared key (its rowid in keys) with the partner family it shares its id with.
+CREATE TABLE IF NOT EXISTS duplicate_keys (
+  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
+  pattern     TEXT NOT NULL,
+  other       TEXT NOT NULL,
+  key_row     INTEGER NOT NULL            -- its keys.rowid
+);
+CREATE INDEX IF NOT EXISTS duplicate_keys_by_side ON duplicate_keys(snapshot_id, pattern, other);
+
 CREATE TABLE IF NOT EXISTS dbs (
   snapshot_id    INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,
   db             INTEGER NOT NULL,

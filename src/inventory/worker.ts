@@ -50,7 +50,7 @@ function waitForRoom(shared: Int32Array, max: number): void {
 /** RDBSCOPE_TRACE=FILE: the stages of each job appended to FILE (to tell where a slow or stuck load is). */
 const TRACE = process.env.RDBSCOPE_TRACE;
 function trace(msg: string): void {
-  if (TRACE) appendFileSync(TRACE, `${Date.now()} ${msg}\n`);
+  if (TRACE) appendFileSync(TRACE, `${Date.now()} ${msg} rss=${Math.round(process.memoryUsage().rss / 1048576)}M\n`);
 }
 
 function runJob(input: WorkerInput): void {
@@ -87,7 +87,7 @@ function runJob(input: WorkerInput): void {
       waitForRoom(shared, input.maxInFlight);
       Atomics.add(shared, SHARED_IN_FLIGHT, 1);
       post({ kind: 'keys', batch, offset: builder.offset, ctimeMs: builder.ctimeMs() });
-    }, patterns, memory);
+    }, patterns, memory, input.valuesSample ?? null);
     const parseOpts = { checksum: input.checksum, sampleBytes: COMPRESS_SAMPLE_BYTES, fieldNames: true };
     const summary = live ? parseOpened(live, tee(memory.handler, builder), parseOpts) : parseFile(input.path, tee(memory.handler, builder), parseOpts);
     trace('parsed');

@@ -8,6 +8,8 @@ import type Database from 'better-sqlite3';
 import { keyTextComputed, type Db } from './db.js';
 import { auxInteger, KEY_COLUMNS, type DumpFacts, type KeyRow } from './batch.js';
 import { forEachRow, packRows, type PackedBatch } from './pack.js';
+import type { Shapes } from '../shapes/analyze.js';
+import { writeDuplicates } from './duplicates.js';
 import { GROUP_COLUMNS, GROUP_SQL, groupValues, SnapshotSummary, TOP_SQL } from './groups.js';
 
 export interface SnapshotIdentity {
@@ -172,7 +174,7 @@ export class InventoryWriter {
 
   deleteSnapshot(id: number): void {
     this.db.transaction(() => {
-      for (const t of ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys', 'server_facts']) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
+      for (const t of SNAPSHOT_TABLES) this.db.prepare(`DELETE FROM ${t} WHERE snapshot_id = ?`).run(id);
       this.db.prepare('DELETE FROM snapshots WHERE id = ?').run(id);
     })();
   }
@@ -221,6 +223,7 @@ export class InventoryWriter {
         const field = Buffer.from(h.field.buffer, h.field.byteOffset, h.field.length);
         insField.run(id, h.pattern, field, isUtf8(field) ? field.toString('utf8') : null, h.hashes, h.familyHashes);
       }
+      if (f.shapes) writeShapes(db, id, f.shapes);
       const redisVer = auxText(f.aux, 'redis-ver');
       const valkeyVer = auxText(f.aux, 'valkey-ver');
       const writer = valkeyVer !== null ? `valkey ${valkeyVer}` : redisVer !== null ? `redis ${redisVer}` : null;
@@ -231,6 +234,8 @@ export class InventoryWriter {
           auxJson(f.aux), f.memoryModel, new Date().toISOString(), f.keyCount, f.memoryTotal, f.checksum,
           f.memoryVerified === null ? null : Number(f.memoryVerified), f.memoryAllocator, id);
       this.writeSummary(id, f, auxInt(f.aux, 'ctime')); // after the row: GROUP_SQL reads its ctime
+      const range = this.ranges.get(id);
+      if (range) writeDuplicates(db, id, range.first, range.last); // reads key_groups and value_formats
     })();
     this.ranges.delete(id);
     this.summaries.delete(id);
@@ -286,9 +291,13 @@ export class InventoryWriter {
         for (const [t, c] of [
           ['dbs', 'db, keys, expires, memory, resize_keys, resize_expires'], ['modules', 'name, version, kind, keys, bytes'],
           ['functions', 'name, engine, code'], ['hash_fields', 'pattern, field, field_text, hashes, family_hashes'],
+          ...SHAPE_TABLES.map(([t, cols]) => [t, cols.join(', ')] as const),
+          ['duplicate_families', 'pattern, other, shared_ids, keys, memory, other_keys, other_memory, older, reason'],
         ] as const) {
           db.prepare(`INSERT INTO main.${t} (snapshot_id, ${c}) SELECT @id, ${c} FROM part.${t} WHERE snapshot_id = @p`).run({ id, p: p.id });
         }
+        db.prepare(`INSERT INTO main.duplicate_keys (snapshot_id, pattern, other, key_row)
+          SELECT @id, pattern, other, key_row + @shift FROM part.duplicate_keys WHERE snapshot_id = @p`).run({ id, p: p.id, shift });
         const facts = ['magic', 'rdb_version', 'writer', 'ctime', 'used_mem', 'repl_id', 'aux_json', 'memory_model', 'finished_at',
           'key_count', 'memory_total', 'checksum', 'memory_verified', 'memory_allocator', 'summarized', 'status'];
         db.prepare(`UPDATE main.snapshots SET (${facts.join(', ')}) = (SELECT ${facts.join(', ')} FROM part.snapshots WHERE id = @p)
@@ -320,6 +329,38 @@ export class InventoryWriter {
                 WHERE rowid BETWEEN ? AND ? AND snapshot_id = ? AND pattern IN (SELECT f FROM temp.folds)`)
       .run(range.first, range.last, id);
   }
+}
+
+/** Tables that hold rows of one snapshot (deleted with it). */
+const SNAPSHOT_TABLES = ['keys', 'functions', 'modules', 'dbs', 'hash_fields', 'key_groups', 'top_keys', 'value_shapes', 'value_formats', 'value_fields', 'duplicate_families', 'duplicate_keys', 'server_facts'];
+
+/** The value-shape tables and their columns (besides snapshot_id), in the order writeShapes binds them. */
+const SHAPE_TABLES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['value_shapes', ['pattern', 'type', 'keys', 'sampled', 'sampled_values', '"values"', 'bytes', 'memory', 'deflate_ratio',
+    'deflate_ratio_error', 'deflate_savings', 'deflate_savings_error', 'json_share', 'json_measured', 'msgpack_ratio',
+    'msgpack_ratio_error', 'msgpack_savings', 'msgpack_savings_error', 'msgpack_deflate_ratio', 'msgpack_deflate_ratio_error',
+    'msgpack_deflate_savings', 'msgpack_deflate_savings_error', 'flat_json_share', 'hash_savings', 'hash_savings_error',
+    'compressed_share', 'compressed_bytes']],
+  ['value_formats', ['pattern', 'format', 'share', 'share_error', 'bytes_share', '"values"', 'bytes']],
+  ['value_fields', ['pattern', 'path', 'type', 'present', 'present_error', 'bytes', 'share_of_bytes', 'share_error', 'avg_bytes']],
+];
+
+function insertInto(db: Db, table: string, id: number, rows: unknown[][]): void {
+  const cols = SHAPE_TABLES.find(([t]) => t === table)![1];
+  const ins = db.prepare(`INSERT INTO ${table} (snapshot_id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`);
+  for (const r of rows) ins.run(id, ...r);
+}
+
+/** The value shapes of snapshot `id` (in the transaction that completes it). */
+function writeShapes(db: Db, id: number, s: Shapes): void {
+  insertInto(db, 'value_shapes', id, s.families.map((f) => [f.pattern, f.type, f.keys, f.sampled, f.sampledValues, f.values, f.bytes,
+    f.memory, f.deflateRatio, f.deflateRatioError, f.deflateSavings, f.deflateSavingsError, f.jsonShare, f.jsonMeasured,
+    f.msgpackRatio, f.msgpackRatioError, f.msgpackSavings, f.msgpackSavingsError, f.msgpackDeflateRatio, f.msgpackDeflateRatioError,
+    f.msgpackDeflateSavings, f.msgpackDeflateSavingsError, f.flatJsonShare, f.hashSavings, f.hashSavingsError, f.compressedShare,
+    f.compressedBytes]));
+  insertInto(db, 'value_formats', id, s.formats.map((f) => [f.pattern, f.format, f.share, f.shareError, f.bytesShare, f.values, f.bytes]));
+  insertInto(db, 'value_fields', id, s.fields.map((f) => [f.pattern, f.path, f.type, f.present, f.presentError, f.bytes,
+    f.shareOfBytes, f.shareError, f.avgBytes]));
 }
 
 /** Computes key_groups and top_keys of snapshot `id` from its rows (replacing any it has). */

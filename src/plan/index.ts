@@ -113,6 +113,22 @@ function paramsText(i: MakePlanInput, action: Action, jitter: number): string {
   }
 }
 
+/**
+ * duplicate-families reports both families of each pair: a plan must name the side to act on (--where), and may
+ * not select both sides of a pair (that would delete both copies of the data).
+ */
+function checkOneSide(db: Db, o: PlanOptions, snap: Snapshot, where: string | null): void {
+  if (!where) {
+    throw new UserError("rule 'duplicate-families': name the family whose shared keys to delete, e.g. --where \"pattern = 'sess:{uuid}'\" (rdbscope recommend shows each pair and its older-looking side)");
+  }
+  const picked = new Set(familiesWith(db, o, snap, '1').filter((p): p is string => p !== null));
+  const both = (db.prepare('SELECT pattern, other FROM duplicate_families WHERE snapshot_id = ?').all(snap.id) as Array<{ pattern: string; other: string }>)
+    .find((d) => picked.has(d.pattern) && picked.has(d.other));
+  if (both) {
+    throw new UserError(`rule 'duplicate-families': --where selects both ${both.pattern} and ${both.other}, the two copies of the same data; name one side`);
+  }
+}
+
 /** Writes the plan and returns its summary. */
 export function makePlan(given: MakePlanInput): MakePlanResult {
   const i: MakePlanInput = { ...given, fields: splitFields(given.fields) };
@@ -129,6 +145,7 @@ export function makePlan(given: MakePlanInput): MakePlanResult {
       fields: i.fields.map((f) => Buffer.from(f, 'utf8')), keep: i.keep, batch: i.batch,
     };
     const notes: string[] = [];
+    if (i.rule === 'duplicate-families') checkOneSide(db, o, snap, i.where);
     if (action === 'hdel') checkFields(db, snap, familiesWith(db, o, snap, "k.type = 'hash'"), i.fields);
     if (action === 'cap-ttl') {
       const none = countWith(db, o, snap, 'k.expires_at IS NULL');

@@ -10,6 +10,7 @@ export function impliedAction(ruleId: string): Action | null {
     'ttl-partial': 'expire',
     'ttl-long-temporary': 'cap-ttl',
     'large-list': 'trim',
+    'duplicate-families': 'unlink',
   };
   return map[ruleId] ?? null;
 }

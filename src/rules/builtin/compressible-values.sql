@@ -8,7 +8,10 @@
 --   with the families at the top of this list.
 
 -- compress_ratio is the deflate ratio (original / compressed) the indexer measured on a 4 KiB prefix of large
--- values (the first 1,024 large values of a dump, then one in 32; NULL = not measured).
+-- values (the first 1,024 large values of a dump, then one in 32, and every value of 64 KiB or more; NULL = not
+-- measured). Values already compressed (gzip, zlib, zstd, lz4, snappy magic) are recorded with ratio 1 and left
+-- out, and so are families that index's value sample found mostly compressed (see the rule compressed-values).
+-- List items and hash values: the rule compressible-elements.
 -- A family qualifies when the average ratio of its measured values is 2 or more; savings extrapolate that
 -- average to all of its large values: total length * (1 - 1 / average ratio).
 -- @affected
@@ -20,6 +23,7 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
               AVG(compress_ratio), COUNT(compress_ratio), COUNT(*), AVG(length) / 1024.0) AS detail,
        MIN(key) AS example
 FROM notable_keys
-WHERE snapshot_id = :snapshot AND type = 'string' AND length > 1024
+WHERE snapshot_id = :snapshot AND type = 'string' AND length > 1024 AND compress_ratio IS NOT 1
+  AND COALESCE(pattern, '') NOT IN (SELECT pattern FROM value_shapes WHERE snapshot_id = :snapshot AND compressed_share >= 0.5)
 GROUP BY pattern
 HAVING AVG(compress_ratio) >= 2
