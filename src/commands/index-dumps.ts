@@ -5,6 +5,9 @@ import { humanBytes } from '../inventory/progress.js';
 import { indexDumps, type IndexResult } from '../inventory/run.js';
 import type { AllocatorName } from '../memory/index.js';
 import { allocatorOption } from './options.js';
+import { indexToParquet, type ParquetIndexResult } from '../export/index-parquet.js';
+import type { Compression } from '../export/parquet.js';
+import { checkExportNumbers, exportProgress, parquetOptions } from './export.js';
 
 interface Args {
   dumps: string[];
@@ -17,15 +20,20 @@ interface Args {
   allocator: AllocatorName;
   cluster?: boolean;
   checksum: boolean;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'parquet';
   parallel?: number;
+  compression: Compression;
+  'rows-per-file': number;
+  'row-group-size': number;
+  'memory-limit': string;
 }
 
 function textLine(r: IndexResult): string {
   if (r.status !== 'complete') return r.error ?? `${r.source}: ${r.status}`;
   const rate = r.seconds > 0 ? Math.round(r.keys / r.seconds).toLocaleString('en-US') : '-';
   return `${r.source}: snapshot ${r.snapshotId}, ${r.keys.toLocaleString('en-US')} keys, ` +
-    `memory ${humanBytes(r.memory)}, ${r.seconds.toFixed(2)} s (${rate} keys/s)`;
+    `memory ${humanBytes(r.memory)}, ${r.seconds.toFixed(2)} s (${rate} keys/s)` +
+    ('exported' in r && r.exported ? `; Parquet: ${humanBytes((r as ParquetIndexResult).exported!.bytes)} of keys, ${(r as ParquetIndexResult).exported!.seconds.toFixed(2)} s` : '');
 }
 
 export const indexCommand: CommandModule<object, Args> = {
@@ -34,7 +42,7 @@ export const indexCommand: CommandModule<object, Args> = {
   builder: (y: Argv): Argv<Args> =>
     y
       .positional('dumps', { type: 'string', array: true, demandOption: true, describe: "RDB files ('-' for stdin; .gz read as is)" })
-      .option('out', { alias: 'o', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file (created when missing)' })
+      .option('out', { alias: 'o', type: 'string', default: 'rdbscope.sqlite', describe: 'Inventory file (created when missing); with --format parquet, the dataset folder' })
       .option('label', { type: 'string', describe: "Snapshot label (default: the dump's file name)" })
       .option('force', { type: 'boolean', default: false, describe: 'Index a dump again even if the same file content is already in the inventory' })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress line on stderr' })
@@ -42,10 +50,12 @@ export const indexCommand: CommandModule<object, Args> = {
       .option('memory-model', { type: 'string', describe: 'Memory model for keys.memory (default: from the writer version)' })
       .options(allocatorOption)
       .option('checksum', { type: 'boolean', default: true, describe: 'Verify the CRC64 (--no-checksum to skip)' })
-      .option('format', { type: 'string', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Summary on stdout' })
-      .option('parallel', { alias: 'j', type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
+      .option('format', { type: 'string', choices: ['text', 'json', 'parquet'] as const, default: 'text' as const, describe: "Summary on stdout (text, json); 'parquet': write a Parquet dataset to --out instead of an SQLite inventory (see rdbscope export)" })
+      .options(parquetOptions)
+      .option('parallel', { alias: ['j', 'jobs'], type: 'number', describe: 'Dumps decoded at the same time, each on its own thread (default: 2, or the number of cores when that is fewer)' })
       .example('$0 index dump.rdb --out inv.sqlite', 'index one dump')
-      .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time") as unknown as Argv<Args>,
+      .example('$0 index node-*.rdb --label prod -o inv.sqlite', "a cluster's shard dumps, two at a time")
+      .example('$0 index node-*.rdb --format parquet --out pq/ --jobs 4', 'the shards straight to a Parquet dataset (pq/keys/snapshot_id=N/...), four at a time') as unknown as Argv<Args>,
   handler: async (a: Args): Promise<void> => {
     const dumps = a.dumps.map(String);
     if (a.parallel !== undefined && !(Number.isInteger(a.parallel) && a.parallel >= 1 && a.parallel <= 256)) {
@@ -53,11 +63,19 @@ export const indexCommand: CommandModule<object, Args> = {
     }
     // yargs drops a lone '-' from a variadic positional: take stdin back from the command line
     if (!dumps.includes('-') && process.argv.slice(2).includes('-')) dumps.push('-');
-    const results = await indexDumps(dumps, {
-      out: a.out, label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
+    const opts = {
+      label: a.label, force: a.force, quiet: a.quiet, patterns: a.pattern.map(String),
       memoryModel: a['memory-model'] ?? null, allocator: a.allocator, cluster: a.cluster, checksum: a.checksum,
       parallel: a.parallel,
-    });
+    };
+    let results: IndexResult[];
+    if (a.format === 'parquet') {
+      checkExportNumbers(a['rows-per-file'], a['row-group-size']);
+      results = await indexToParquet(dumps, a.out, opts, {
+        compression: a.compression, rowsPerFile: a['rows-per-file'], rowGroupSize: a['row-group-size'],
+        memoryLimit: a['memory-limit'], progress: exportProgress(a.quiet),
+      });
+    } else results = await indexDumps(dumps, { ...opts, out: a.out });
     // What was indexed goes to stdout; what was not, to stderr as errors (prefixed, like every error).
     if (a.format === 'json') process.stdout.write(JSON.stringify(results, null, 2) + '\n');
     else if (!a.quiet) for (const r of results) if (r.status === 'complete') process.stdout.write(textLine(r) + '\n');
