@@ -145,3 +145,97 @@ test('index --format parquet: the same dataset as index then export; ids continu
     d.close();
   }
 });
+
+/**
+ * A dump written by a real redis-server with something for nearly every built-in rule (long-key-names needs over
+ * a million keys, old-server an older writer).
+ */
+async function ruleDump(): Promise<string> {
+  const { startRedis } = await import('./helpers/redis.js');
+  const { Redis } = await import('ioredis');
+  const r = await startRedis(['--maxmemory-policy', 'allkeys-lru', '--enable-debug-command', 'yes']);
+  const c = new Redis(r.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await c.connect();
+    await c.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    const p = c.pipeline();
+    for (let i = 0; i < 1500; i++) p.set(`counter:${i}`, String(i * 7));
+    for (let i = 0; i < 50; i++) p.set(`counters:${i}`, String(i));
+    for (let i = 0; i < 100; i++) {
+      if (i < 30) p.set(`order:${i}`, `o${i}`, 'EX', 2 * 86400);
+      else p.set(`order:${i}`, `o${i}`);
+    }
+    for (let i = 0; i < 20; i++) p.set(`job:${i}`, 'x', 'PX', 1000);
+    for (let i = 0; i < 20; i++) p.set(`cache:item:${i}`, 'v'.repeat(50), 'EX', 3 * 86400);
+    for (let i = 0; i < 30; i++) p.set(`session:${i.toString(16).padStart(8, '0')}-aaaa-4bbb-8ccc-${String(i).padStart(12, '0')}`, `{"u":${i}}`);
+    for (let i = 0; i < 40; i++) p.set(`config:${i}`, JSON.stringify({ id: i, name: `service-${i}`, enabled: true, tags: ['a', 'b'] }));
+    for (let i = 0; i < 150; i++) p.hset(`user:${i}:profile`, 'name', `n${i}`, 'email', `u${i}@example.com`, 'country', 'se');
+    for (let i = 0; i < 12000; i++) p.hset('big:hash', `field:${i}`, String(i));
+    for (let j = 0; j < 3; j++) for (let i = 0; i < 20; i++) p.zadd(`events:${j}`, 1_750_000_000 + i * 60, `e${i}`);
+    for (let i = 0; i < 2000; i++) p.rpush('queue:jobs', `job-${i % 10}-${'payload '.repeat(4)}`);
+    for (let i = 0; i < 2000; i++) p.sadd('online:users', `user-${i}`);
+    p.set('export:blob', 'lorem ipsum dolor sit amet '.repeat(8000));
+    await p.exec();
+    await c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '4');
+    await c.hset('small:h', ...Array.from({ length: 20 }, (_, i) => [`f${i}`, `v${i}`]).flat());
+    await c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '128');
+    for (let i = 0; i < 60; i++) {
+      await c.set(`old:${i}`, `abandoned-${i}`);
+      const d = await c.dumpBuffer(`old:${i}`);
+      await c.call('RESTORE', `old:${i}`, '0', d, 'REPLACE', 'IDLETIME', String(40 * 86400));
+    }
+    await c.select(1);
+    await c.set('other:db', '1');
+    await new Promise((res) => setTimeout(res, 2100)); // the job:* keys are expired, a second before the dump's ctime
+    const dump = r.save();
+    const keep = join(TMP, 'rules.rdb');
+    (await import('node:fs')).copyFileSync(dump, keep);
+    return keep;
+  } finally {
+    c.disconnect();
+    await r.stop();
+  }
+}
+
+test('recommend --parquet: every built-in rule gives the same findings, keys, memory, savings and totals as on SQLite', async (t) => {
+  const { haveRedisServer } = await import('./helpers/redis.js');
+  const dumps = [...DUMPS];
+  if (haveRedisServer()) dumps.push(await ruleDump());
+  else t.diagnostic('redis-server absent: the fixtures only');
+  const inv = join(TMP, 'rules.sqlite');
+  ok('index', ...dumps, '--allocator', 'system', '-q', '-o', inv);
+  const pq = join(TMP, 'rules-pq');
+  ok('export', '--in', inv, '--all', '--out', pq, '-q');
+  const fired = new Set<string>();
+  const d = await openDuck({ threads: 1 });
+  try {
+    for (let id = 1; id <= dumps.length; id++) {
+      const a = JSON.parse(ok('recommend', '--in', inv, '--snapshot', String(id), '--format', 'json'));
+      const b = JSON.parse(ok('recommend', '--parquet', pq, '--snapshot', String(id), '--format', 'json'));
+      for (const f of a.findings) fired.add(f.id);
+      assert.deepEqual(b.findings.map((f: { id: string }) => f.id), a.findings.map((f: { id: string }) => f.id), `snapshot ${id}: the same findings in the same order`);
+      for (let i = 0; i < a.findings.length; i++) {
+        const [x, y] = [a.findings[i], b.findings[i]];
+        assert.deepEqual([y.keys, y.memory, y.savings], [x.keys, x.memory, x.savings], `snapshot ${id}: ${x.id}`);
+        assert.deepEqual(y.rows, x.rows, `snapshot ${id}: ${x.id}: rows (pattern, keys, memory, savings, detail, example)`);
+      }
+      assert.deepEqual(b, a, `snapshot ${id}: the whole output`);
+      // Text output too.
+      assert.equal(ok('recommend', '--parquet', pq, '--snapshot', String(id)), ok('recommend', '--in', inv, '--snapshot', String(id)));
+      // The report's totals from the Parquet keys.
+      const rep = JSON.parse(ok('report', '--in', inv, '--snapshot', String(id), '--format', 'json'));
+      const [tot] = await duckRows(d, `SELECT COUNT(*), SUM(memory), SUM(rdb_bytes), COUNT(expires_at) FROM read_parquet(${sqlString(join(pq, 'keys', `snapshot_id=${id}`, '*.parquet'))})`);
+      assert.deepEqual(tot!.map(Number), [rep.totals.keys, rep.totals.memory, rep.totals.rdbBytes, rep.totals.withTtl], `snapshot ${id}: report totals`);
+      const byType = await duckRows(d, `SELECT type, COUNT(*), SUM(memory) FROM read_parquet(${sqlString(join(pq, 'keys', `snapshot_id=${id}`, '*.parquet'))}) GROUP BY 1 ORDER BY 1`);
+      const want = (rep.byType as Array<{ type: string; keys: number; memory: number }>).map((r) => [r.type, r.keys, r.memory]).sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+      assert.deepEqual(byType.map((r) => [r[0], Number(r[1]), Number(r[2])]), want, `snapshot ${id}: memory by type`);
+    }
+  } finally {
+    d.close();
+  }
+  if (haveRedisServer()) {
+    const all = readdirSync(join(ROOT, 'src/rules/builtin')).map((f) => f.replace(/\.sql$/, ''));
+    const missing = all.filter((r) => !fired.has(r)).sort();
+    assert.deepEqual(missing, ['long-key-names', 'old-server'], 'every other built-in rule has findings to compare');
+  }
+});
