@@ -13,10 +13,11 @@ import { diffCommand } from './diff.js';
 import { trendCommand } from './trend.js';
 import { metricsCommand } from './metrics.js';
 import { exportCommand } from './export.js';
+import { rulesCommand } from './rules.js';
 
 /**
  * Every rdbscope command, in the order `--help` lists them. Each command lives in its own file and holds the
  * argument parsing and output only; the work is done by the stage it calls.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand, planCommand, applyCommand, restoreCommand, recommendCommand, reportCommand, diffCommand, trendCommand, metricsCommand, exportCommand];
+export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, queryCommand, schemaCommand, planCommand, applyCommand, restoreCommand, recommendCommand, reportCommand, diffCommand, trendCommand, metricsCommand, exportCommand, rulesCommand];

@@ -6,7 +6,7 @@
  * inside DIR (a name starting with '.', which Spark, Trino and DuckDB globs skip) and moved into place at the
  * end, snapshots.parquet last: an interrupted export leaves the dataset as it was.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
@@ -276,6 +276,12 @@ export async function exportSnapshots(db: Db, ids: readonly number[], outDir: st
         renameSync(join(staging, t.name, `snapshot_id=${d.snapshotId}`), target);
       }
     }
+    // A copy in a folder of its own, for engines that read a table from a folder (Trino's Hive connector).
+    const copyDir = join(outDir, 'snapshots');
+    mkdirSync(copyDir, { recursive: true });
+    const copyTmp = join(copyDir, `.part-${process.pid}.parquet`);
+    copyFileSync(staged, copyTmp);
+    renameSync(copyTmp, join(copyDir, 'part-00000.parquet'));
     renameSync(staged, file);
     return done.map((d) => ({ ...d, bytes: duSize(join(outDir, KEYS_TABLE.name, `snapshot_id=${d.snapshotId}`)) }));
   } finally {

@@ -3,7 +3,8 @@
  * columns, names and order, as DuckDB/Parquet types. Every table but snapshots is hive-partitioned by snapshot:
  * `DIR/<table>/snapshot_id=<id>/part-<n>.parquet`, with snapshot_id in the folder name and not in the files (the
  * layout Spark, Trino's Hive connector and DuckDB read as a partition column). snapshots is one file,
- * `DIR/snapshots.parquet`, written last: a snapshot whose row is not in it is not complete.
+ * `DIR/snapshots.parquet`, written last: a snapshot whose row is not in it is not complete (with a copy in
+ * `DIR/snapshots/part-00000.parquet` for engines that read a table from a folder).
  */
 
 export type ColumnType = 'BIGINT' | 'DOUBLE' | 'VARCHAR' | 'BLOB';
