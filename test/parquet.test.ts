@@ -129,7 +129,7 @@ test('index --format parquet: the same dataset as index then export; ids continu
     assert.deepEqual([...a.values()].sort(), [1n, 2n, 3n]);
     assert.equal(a.get('lfu.rdb'), 3n, 'the later run continues after the ids the dataset holds');
     for (const [label, id] of a) {
-      for (const t of ['keys', 'key_groups', 'top_keys', 'hash_fields', 'dbs']) {
+      for (const t of ['keys', 'notable_keys', 'key_groups', 'top_keys', 'hash_fields', 'dbs']) {
         const q = (dir: string, sid: bigint): string => `SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet(${sqlString(join(dir, t, `snapshot_id=${sid}`, '*.parquet'))}, hive_partitioning = false, filename = true, file_row_number = true) ORDER BY filename, file_row_number`;
         const x = (await duckRows(d, q(direct, id))).map((r) => r.map(norm));
         const y = (await duckRows(d, q(dataset, b.get(label)!))).map((r) => r.map(norm));

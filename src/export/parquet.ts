@@ -105,9 +105,9 @@ function partName(n: number): string {
  * indexing did.
  */
 function lineSql(db: Db, table: ExportTable): string {
-  const have = columnsOf(db, table.name);
+  const have = columnsOf(db, table.source ?? table.name);
   const parts = table.columns.map(([c, t]) => {
-    if (table === KEYS_TABLE && c === 'key_text') {
+    if (table.columns === KEYS_TABLE.columns && c === 'key_text') {
       // key_text is the key's bytes as text when they are UTF-8: only whether it is set travels.
       return have.has(c) ? "CASE WHEN key_text IS NULL THEN '' ELSE '1' END" : "''";
     }
@@ -127,7 +127,7 @@ function lineSql(db: Db, table: ExportTable): string {
 function fromSpoolSql(table: ExportTable, spool: string): string {
   const cols = table.columns.map(([c, t], i) => {
     const v = `c${i}`;
-    if (table === KEYS_TABLE && c === 'key_text') {
+    if (table.columns === KEYS_TABLE.columns && c === 'key_text') {
       const key = `c${table.columns.findIndex(([n]) => n === 'key')}`;
       return `CASE WHEN ${v} = '1' THEN TRY(decode(unhex(substr(${key}, 2)))) END AS ${sqlName(c)}`;
     }
@@ -151,11 +151,11 @@ async function writeTable(
   o: ExportOptions, onFile?: (rows: number) => void,
 ): Promise<{ rows: number; files: number }> {
   mkdirSync(dir, { recursive: true });
-  const limit = table === KEYS_TABLE ? (o.rowsPerFile ?? DEFAULT_ROWS_PER_FILE) : Number.MAX_SAFE_INTEGER;
+  const limit = table.split ? (o.rowsPerFile ?? DEFAULT_ROWS_PER_FILE) : Number.MAX_SAFE_INTEGER;
   const order = table.orderBy === 'rowid' ? 'rowid' : `"${table.orderBy}"`;
   const chunk = db.prepare(`SELECT COUNT(*) AS n, MAX(o) AS last, group_concat(line, char(10) ORDER BY o) AS text FROM (
-      SELECT ${order} AS o, ${lineSql(db, table)} AS line FROM ${table.name}
-      WHERE snapshot_id = ? AND ${order} > ? ORDER BY ${order} LIMIT ?)`);
+      SELECT ${order} AS o, ${lineSql(db, table)} AS line FROM ${table.source ?? table.name}
+      WHERE snapshot_id = ?${table.where ? ` AND (${table.where})` : ''} AND ${order} > ? ORDER BY ${order} LIMIT ?)`);
   const spool = join(spoolDir, `${table.name}.csv`);
   let rows = 0;
   let files = 0;

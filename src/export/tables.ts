@@ -15,6 +15,11 @@ export interface ExportTable {
   readonly columns: ReadonlyArray<readonly [string, ColumnType]>;
   /** The order rows are written in (the inventory's own order). */
   readonly orderBy: string;
+  /** The inventory table or view the rows come from (default: name), and a condition on them. */
+  readonly source?: string;
+  readonly where?: string;
+  /** Rows are split into files of --rows-per-file (the tables that grow with the keys). */
+  readonly split?: boolean;
 }
 
 const B = 'BIGINT' as const;
@@ -31,10 +36,20 @@ export const KEYS_TABLE: ExportTable = {
     ['score_min', D], ['score_max', D], ['key_utf8', B],
   ],
   orderBy: 'rowid',
+  split: true,
 };
+
+/**
+ * The condition of the inventory's notable_keys view (schema.sql): the keys that are big or unusual, which the
+ * row-level built-in rules read. Exported as a table of its own: a rule reads those rows, not every key.
+ */
+export const NOTABLE_KEYS_WHERE = "length > 1000 OR (type = 'zset' AND length >= 10) OR encoding IN ('hashtable', 'skiplist', 'linkedlist')";
+
+export const NOTABLE_TABLE: ExportTable = { ...KEYS_TABLE, name: 'notable_keys', source: 'keys', where: NOTABLE_KEYS_WHERE };
 
 /** The per-snapshot tables besides keys (the summaries the report and the built-in rules read, and the rest). */
 export const SMALL_TABLES: readonly ExportTable[] = [
+  NOTABLE_TABLE,
   {
     name: 'key_groups',
     columns: [
@@ -77,9 +92,3 @@ export const SNAPSHOTS_TABLE: ExportTable = {
 
 /** Every partitioned table (keys first). */
 export const PARTITIONED_TABLES: readonly ExportTable[] = [KEYS_TABLE, ...SMALL_TABLES];
-
-/**
- * The views of the inventory that the built-in rules read, over the tables above (same definitions as in
- * schema.sql; the Parquet dataset holds complete snapshots only, so complete_keys is keys).
- */
-export const NOTABLE_KEYS_WHERE = "length > 1000 OR (type = 'zset' AND length >= 10) OR encoding IN ('hashtable', 'skiplist', 'linkedlist')";

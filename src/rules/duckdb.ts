@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
 import { openDuck, sqlString, type Duck } from '../export/duck.js';
-import { NOTABLE_KEYS_WHERE, PARTITIONED_TABLES } from '../export/tables.js';
+import { PARTITIONED_TABLES } from '../export/tables.js';
 import { translateSql } from './dialect.js';
 import { num, outcomeOf, rankOutcomes, type Finding, type RuleOutcome, type RuleResults } from './engine.js';
 import { FREES, RuleError, type Rule, type RuleSection } from './format.js';
@@ -37,7 +37,6 @@ export function duckdbSetupSql(dir: string, opts: { keyGroupsTable?: boolean } =
   }
   out.push(`CREATE VIEW snapshots AS SELECT * FROM read_parquet(${sqlString(join(dir, 'snapshots.parquet'))})`);
   out.push('CREATE VIEW complete_keys AS SELECT * FROM keys');
-  out.push(`CREATE VIEW notable_keys AS SELECT * FROM keys WHERE ${NOTABLE_KEYS_WHERE}`);
   return out;
 }
 

@@ -1,11 +1,12 @@
 /**
  * The statements that make a Parquet dataset's tables appear under the inventory's names in each engine, for
  * `rdbscope rules --setup LOCATION`: DuckDB views over read_parquet, Spark temporary views over the parquet
- * source (partitions discovered from the snapshot_id=N folders), Trino external tables of the Hive connector.
+ * source (partitions discovered from the snapshot_id=N folders), Trino external tables of the Hive connector
+ * (notable_keys is a table of the dataset, like the others).
  */
 import { join } from 'node:path';
 import { sqlString } from '../export/duck.js';
-import { NOTABLE_KEYS_WHERE, PARTITIONED_TABLES, SNAPSHOTS_TABLE, type ColumnType, type ExportTable } from '../export/tables.js';
+import { PARTITIONED_TABLES, SNAPSHOTS_TABLE, type ColumnType, type ExportTable } from '../export/tables.js';
 import type { Dialect } from './dialect.js';
 import { duckdbSetupSql } from './duckdb.js';
 
@@ -30,12 +31,10 @@ function trinoTable(t: ExportTable, location: string, schema: string, partitione
 /** The setup statements for `dialect` over the dataset at `location` (a folder or an s3://, gs://, hdfs:// URL). */
 export function setupSql(dialect: Exclude<Dialect, 'sqlite'>, location: string, opts: { trinoSchema?: string } = {}): string[] {
   if (dialect === 'duckdb') return duckdbSetupSql(location);
-  const notable = `SELECT * FROM keys WHERE ${NOTABLE_KEYS_WHERE}`;
   if (dialect === 'spark') {
     const out = ['SET spark.sql.session.timeZone = UTC'];
     for (const t of PARTITIONED_TABLES) out.push(`CREATE OR REPLACE TEMPORARY VIEW ${t.name} USING parquet OPTIONS (path ${sparkString(url(location, t.name))})`);
     out.push(`CREATE OR REPLACE TEMPORARY VIEW snapshots USING parquet OPTIONS (path ${sparkString(url(location, 'snapshots.parquet'))})`);
-    out.push(`CREATE OR REPLACE TEMPORARY VIEW notable_keys AS ${notable}`);
     return out;
   }
   // Trino's Hive connector reads a table from a folder: the snapshots are read from snapshots/, the copy of
@@ -47,7 +46,6 @@ export function setupSql(dialect: Exclude<Dialect, 'sqlite'>, location: string, 
     out.push(`CALL ${schema.split('.')[0]}.system.sync_partition_metadata('${schema.split('.')[1] ?? 'rdbscope'}', '${t.name}', 'FULL')`);
   }
   out.push(trinoTable(SNAPSHOTS_TABLE, url(location, 'snapshots'), schema, false));
-  out.push(`CREATE OR REPLACE VIEW ${schema}.notable_keys AS ${notable.replace('FROM keys', `FROM ${schema}.keys`)}`);
   out.push(`USE ${schema}`);
   return out;
 }
