@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { UserError } from '../errors.js';
 import { processAlive, type Db } from '../inventory/db.js';
-import { openDuck, sqlName, sqlString, type Duck } from './duck.js';
+import { openDuck, sqlName, sqlString } from './duck.js';
 import { KEYS_TABLE, PARTITIONED_TABLES, SNAPSHOTS_TABLE, type ExportTable } from './tables.js';
 
 export type Compression = 'zstd' | 'snappy';
@@ -198,19 +198,6 @@ function duSize(dir: string): number {
     n += e.isDirectory() ? duSize(p) : statSync(p).size;
   }
   return n;
-}
-
-/** The snapshot ids a dataset at `dir` already holds (from its snapshots.parquet). */
-export async function datasetSnapshotIds(dir: string, duck?: Duck): Promise<number[]> {
-  const file = join(dir, 'snapshots.parquet');
-  if (!existsSync(file)) return [];
-  const own = duck ?? (await openDuck({ memoryLimit: '256MB', threads: 1 }));
-  try {
-    const r = await own.conn.runAndReadAll(`SELECT id FROM read_parquet(${sqlString(file)}) ORDER BY id`);
-    return r.getRows().map((row) => Number(row[0]));
-  } finally {
-    if (!duck) own.close();
-  }
 }
 
 /**
