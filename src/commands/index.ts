@@ -14,10 +14,12 @@ import { trendCommand } from './trend.js';
 import { metricsCommand } from './metrics.js';
 import { factsCommand } from './facts.js';
 import { shapeCommand } from './shape.js';
+import { exportCommand } from './export.js';
+import { rulesCommand } from './rules.js';
 
 /**
  * Every rdbscope command, in the order `--help` lists them. Each command lives in its own file and holds the
  * argument parsing and output only; the work is done by the stage it calls.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, factsCommand, queryCommand, schemaCommand, planCommand, applyCommand, restoreCommand, recommendCommand, reportCommand, shapeCommand, diffCommand, trendCommand, metricsCommand];
+export const commands: Array<CommandModule<any, any>> = [dumpCommand, infoCommand, indexCommand, factsCommand, queryCommand, schemaCommand, planCommand, applyCommand, restoreCommand, recommendCommand, reportCommand, shapeCommand, diffCommand, trendCommand, metricsCommand, exportCommand, rulesCommand];

@@ -127,7 +127,7 @@ export function compileRules(db: Db, rules: readonly Rule[]): Compiled[] {
   });
 }
 
-function num(v: unknown): number {
+export function num(v: unknown): number {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, Math.round(v));
   return 0;
@@ -163,6 +163,20 @@ export function runCompiledRule(c: Compiled, snapshotId: number): RuleOutcome {
   } catch (e) {
     throw at(rule.affected, 'affected', e);
   }
+  return outcomeOf(rule, raw, () => {
+    try {
+      return c.savings ? num((c.savings.get(params) as Record<string, unknown> | undefined)?.savings) : null;
+    } catch (e) {
+      throw at(rule.savings!, 'savings', e);
+    }
+  });
+}
+
+/**
+ * A rule's outcome from the rows its `@affected` query returned (columns by name) and, when it has an `@savings`
+ * section, the total that computes (called only when there are rows). Shared by every engine the rules run on.
+ */
+export function outcomeOf(rule: Rule, raw: ReadonlyArray<Record<string, unknown>>, savingsTotal: () => number | null): RuleOutcome {
   const rows: FindingRow[] = raw
     .map((r) => ({
       pattern: r.pattern === null || r.pattern === undefined ? '(no pattern)' : String(r.pattern),
@@ -175,14 +189,7 @@ export function runCompiledRule(c: Compiled, snapshotId: number): RuleOutcome {
     .filter((r) => r.keys > 0 || r.memory > 0 || r.savings > 0 || r.detail !== null)
     .sort((a, b) => b.savings - a.savings || b.memory - a.memory || a.pattern.localeCompare(b.pattern));
   if (rows.length === 0) return { kind: 'clean', id: rule.id };
-  let savings = rows.reduce((s, r) => s + r.savings, 0);
-  if (c.savings) {
-    try {
-      savings = num((c.savings.get(params) as Record<string, unknown> | undefined)?.savings);
-    } catch (e) {
-      throw at(rule.savings!, 'savings', e);
-    }
-  }
+  const savings = savingsTotal() ?? rows.reduce((s, r) => s + r.savings, 0);
   return {
     kind: 'finding',
     finding: {
