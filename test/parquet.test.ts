@@ -175,6 +175,10 @@ async function ruleDump(): Promise<string> {
     for (let i = 0; i < 2000; i++) p.rpush('queue:jobs', `job-${i % 10}-${'payload '.repeat(4)}`);
     for (let i = 0; i < 2000; i++) p.sadd('online:users', `user-${i}`);
     p.set('export:blob', 'lorem ipsum dolor sit amet '.repeat(8000));
+    // already compressed values (compressed-values)
+    const { gzipSync } = await import('node:zlib');
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 30; i++) p.set(`archive:${i}`, gzipSync(randomBytes(2048).toString('base64')));
     await p.exec();
     await c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '4');
     await c.hset('small:h', ...Array.from({ length: 20 }, (_, i) => [`f${i}`, `v${i}`]).flat());
@@ -197,6 +201,27 @@ async function ruleDump(): Promise<string> {
   }
 }
 
+/**
+ * Server facts for the rules on them (they are read from real servers in live-facts.test.ts; here only the
+ * translation is compared): the server dump's snapshot has a fragmented server near its maxmemory with allkeys-lru
+ * (server-fragmentation, server-maxmemory, eviction-sessions) and big buffers (server-buffers); the first
+ * snapshot volatile-lru (eviction-no-ttl).
+ */
+function addFacts(inv: string, serverSnapshot: number): void {
+  const db = new Database(inv);
+  const put = db.prepare("INSERT INTO server_facts (snapshot_id, source, name, value, read_at) VALUES (?, 'redis://127.0.0.1:6379', ?, ?, '2026-12-03T00:00:00.000Z')");
+  const facts: Array<[number, string, string]> = [
+    [serverSnapshot, 'info.memory.used_memory', '90000000'], [serverSnapshot, 'info.memory.used_memory_rss', '180000000'],
+    [serverSnapshot, 'info.memory.mem_fragmentation_ratio', '2.00'], [serverSnapshot, 'info.memory.mem_allocator', 'jemalloc-5.3.0'],
+    [serverSnapshot, 'config.activedefrag', 'no'], [serverSnapshot, 'config.maxmemory', '100000000'],
+    [serverSnapshot, 'config.maxmemory-policy', 'allkeys-lru'], [serverSnapshot, 'info.stats.evicted_keys', '12'],
+    [serverSnapshot, 'memory_stats.replication.backlog', '20971520'], [serverSnapshot, 'memory_stats.clients.normal', '1048576'],
+    [1, 'info.memory.used_memory', '50000000'], [1, 'config.maxmemory', '1000000000'], [1, 'config.maxmemory-policy', 'volatile-lru'],
+  ];
+  for (const [id, name, value] of facts) put.run(id, name, value);
+  db.close();
+}
+
 test('recommend --parquet: every built-in rule gives the same findings, keys, memory, savings and totals as on SQLite', async (t) => {
   const { haveRedisServer } = await import('./helpers/redis.js');
   const dumps = [...DUMPS];
@@ -204,6 +229,7 @@ test('recommend --parquet: every built-in rule gives the same findings, keys, me
   else t.diagnostic('redis-server absent: the fixtures only');
   const inv = join(TMP, 'rules.sqlite');
   ok('index', ...dumps, '--allocator', 'system', '-q', '-o', inv);
+  if (haveRedisServer()) addFacts(inv, dumps.length);
   const pq = join(TMP, 'rules-pq');
   ok('export', '--in', inv, '--all', '--out', pq, '-q');
   const fired = new Set<string>();

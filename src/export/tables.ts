@@ -77,6 +77,51 @@ export const SMALL_TABLES: readonly ExportTable[] = [
     orderBy: 'rowid',
   },
   { name: 'functions', columns: [['name', V], ['engine', V], ['code', V]], orderBy: 'rowid' },
+  // Value shapes and duplicate families (the rules on them), and the server's facts (the rules on the server).
+  {
+    name: 'value_shapes',
+    columns: [
+      ['pattern', V], ['type', V], ['keys', B], ['sampled', B], ['sampled_values', B], ['values', B], ['bytes', B], ['memory', B],
+      ['deflate_ratio', D], ['deflate_ratio_error', D], ['deflate_savings', B], ['deflate_savings_error', B], ['json_share', D],
+      ['json_measured', B], ['msgpack_ratio', D], ['msgpack_ratio_error', D], ['msgpack_savings', B], ['msgpack_savings_error', B],
+      ['msgpack_deflate_ratio', D], ['msgpack_deflate_ratio_error', D], ['msgpack_deflate_savings', B],
+      ['msgpack_deflate_savings_error', B], ['flat_json_share', D], ['hash_savings', B], ['hash_savings_error', B],
+      ['compressed_share', D], ['compressed_bytes', B],
+    ],
+    orderBy: 'rowid',
+  },
+  {
+    name: 'value_formats',
+    columns: [['pattern', V], ['format', V], ['share', D], ['share_error', D], ['bytes_share', D], ['values', B], ['bytes', B]],
+    orderBy: 'rowid',
+  },
+  {
+    name: 'value_fields',
+    columns: [
+      ['pattern', V], ['path', V], ['type', V], ['present', D], ['present_error', D], ['bytes', B], ['share_of_bytes', D],
+      ['share_error', D], ['avg_bytes', D],
+    ],
+    orderBy: 'rowid',
+  },
+  {
+    name: 'duplicate_families',
+    columns: [
+      ['pattern', V], ['other', V], ['shared_ids', B], ['keys', B], ['memory', B], ['other_keys', B], ['other_memory', B],
+      ['older', B], ['reason', V],
+    ],
+    orderBy: 'rowid',
+  },
+  // The view's rows (duplicate_keys names keys by rowid, which a dataset does not have).
+  {
+    name: 'duplicate_key_rows',
+    columns: [['pattern', V], ['other', V], ['db', B], ['key', X], ['memory', B]],
+    orderBy: 'id',
+  },
+  {
+    name: 'server_facts',
+    columns: [['source', V], ['name', V], ['value', V], ['read_at', V], ['refused', V]],
+    orderBy: 'rowid',
+  },
 ];
 
 export const SNAPSHOTS_TABLE: ExportTable = {

@@ -235,6 +235,11 @@ CREATE TABLE IF NOT EXISTS duplicate_keys (
   key_row     INTEGER NOT NULL            -- its keys.rowid
 );
 CREATE INDEX IF NOT EXISTS duplicate_keys_by_side ON duplicate_keys(snapshot_id, pattern, other);
+-- The same keys with their db, name and memory (what the duplicate-families rule reads; a Parquet dataset holds
+-- these rows as a table, having no rowids to join on).
+CREATE VIEW IF NOT EXISTS duplicate_key_rows AS
+  SELECT d.rowid AS id, d.snapshot_id, d.pattern, d.other, k.db, k.key, k.memory
+  FROM duplicate_keys d JOIN keys k ON k.rowid = d.key_row;
 
 CREATE TABLE IF NOT EXISTS dbs (
   snapshot_id    INTEGER NOT NULL REFERENCES snapshots(id) ON DELETE CASCADE,

@@ -8,7 +8,8 @@
  *   makes them DOUBLE in every engine;
  * - `CAST(x AS INTEGER)`: SQLite truncates a number toward zero and reads the digits a text starts with
  *   ('7.0.15' is 7); the others round or refuse: a number becomes `CAST(trunc(x) AS BIGINT)` (Spark's cast
- *   truncates), a text (a call to substr, replace, lower, upper, trim or a string literal) the BIGINT of its
+ *   truncates), a text (a call to substr, replace, lower, upper, trim, a string literal or a text column such as
+ *   server_facts.value) the BIGINT of its
  *   leading digits (`regexp_extract`), NULL when there are none;
  * - `printf(format, ...)`: `%d` arguments are cast to BIGINT as above, `%.Nf` arguments rounded half away from
  *   zero to N places first (SQLite rounds on the decimal digits, the others on the binary value); Spark keeps
@@ -34,6 +35,8 @@
  *   named parameter marker: spark.sql(query, args={"snapshot": N})), Trino `?` (EXECUTE ... USING N, once per
  *   marker); or the id itself when one is given.
  */
+
+import { PARTITIONED_TABLES, SNAPSHOTS_TABLE } from '../export/tables.js';
 
 export type Dialect = 'sqlite' | 'duckdb' | 'spark' | 'trino';
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'duckdb', 'spark', 'trino'];
@@ -319,6 +322,15 @@ function passHaving(nodes: Node[], columns: ReadonlySet<string>): void {
 /** [start, end) of the primary expression ending at index `i` (going back) or starting at `i` (going forward). */
 function primaryBack(nodes: readonly Node[], i: number): number {
   let s = i;
+  if (word(nodes[s]) === 'END') {
+    // CASE ... END (nested ones at the same level counted; those in parentheses are inside their group)
+    for (let depth = 0; s >= 0; s--) {
+      const w = word(nodes[s]);
+      if (w === 'END') depth++;
+      else if (w === 'CASE' && --depth === 0) return s;
+    }
+    return i;
+  }
   if (nodes[s]?.t === 'group') {
     const p = s - 1;
     if (p >= 0 && nodes[p]!.t === 'tok' && (nodes[p] as Tok).kind === 'ident' && !KEYWORDS.has((nodes[p] as Tok).text.toUpperCase())) s = p;
@@ -329,6 +341,13 @@ function primaryBack(nodes: readonly Node[], i: number): number {
   return s;
 }
 function primaryFwd(nodes: readonly Node[], i: number): number {
+  if (word(nodes[i]) === 'CASE') {
+    for (let depth = 0, k = i; k < nodes.length; k++) {
+      const w = word(nodes[k]);
+      if (w === 'CASE') depth++;
+      else if (w === 'END' && --depth === 0) return k + 1;
+    }
+  }
   let e = i + 1;
   const n = nodes[i];
   if (n && n.t === 'tok' && (n.kind === 'ident' || n.kind === 'raw') && nodes[e]?.t === 'group') return e + 1;
@@ -374,7 +393,9 @@ function passOps(nodes: Node[], cx: Ctx): Node[] {
       list[i] = tok('ident', 'ILIKE');
       continue;
     }
-    const p = prevIdx(list, i);
+    let p = prevIdx(list, i);
+    const not = word(list[p]) === 'NOT'; // x NOT LIKE y
+    if (not) p = prevIdx(list, p);
     const l0 = primaryBack(list, p);
     const a = nextIdx(list, i);
     const b = primaryFwd(list, a);
@@ -382,7 +403,8 @@ function passOps(nodes: Node[], cx: Ctx): Node[] {
     const lhs = list.slice(l0, p + 1);
     const isLower = (o: Node[]): boolean => word(o[0]) === 'LOWER' || (o.length === 1 && o[0]!.t === 'tok' && (o[0] as Tok).kind === 'str' && (o[0] as Tok).text === (o[0] as Tok).text.toLowerCase());
     const wrap = (o: Node[]): Node[] => (isLower(o) ? o : [tok('ident', 'lower'), group(o)]);
-    const repl = [...wrap(lhs), tok('ws', ' '), tok('ident', 'LIKE'), tok('ws', ' '), ...wrap(rhs)];
+    const op = not ? [tok('ident', 'NOT'), tok('ws', ' '), tok('ident', 'LIKE')] : [tok('ident', 'LIKE')];
+    const repl = [...wrap(lhs), tok('ws', ' '), ...op, tok('ws', ' '), ...wrap(rhs)];
     list.splice(l0, b - l0, ...repl);
     i = l0 + repl.length - 1;
   }
@@ -393,9 +415,22 @@ function passOps(nodes: Node[], cx: Ctx): Node[] {
 
 const TEXT_FUNCTIONS = new Set(['SUBSTR', 'SUBSTRING', 'REPLACE', 'LOWER', 'UPPER', 'TRIM', 'LTRIM', 'RTRIM']);
 
+/** Columns that are text in every table of a dataset that has them (server_facts.value: numbers as text). */
+const TEXT_COLUMNS = ((): Set<string> => {
+  const text = new Set<string>();
+  const other = new Set<string>();
+  for (const t of [...PARTITIONED_TABLES, SNAPSHOTS_TABLE]) for (const [c, ty] of t.columns) (ty === 'VARCHAR' ? text : other).add(c);
+  for (const c of other) text.delete(c);
+  return text;
+})();
+
 function isText(arg: Node[]): boolean {
   const t = trimWs(arg);
   if (t.length === 1 && t[0]!.t === 'tok' && (t[0] as Tok).kind === 'str') return true;
+  // a text column, bare or qualified (f.value)
+  const last = t[t.length - 1];
+  if (last && last.t === 'tok' && last.kind === 'ident' && TEXT_COLUMNS.has(last.text.toLowerCase())
+    && (t.length === 1 || (t.length === 3 && t[1]!.t === 'tok' && (t[1] as Tok).text === '.'))) return true;
   return t.length === 2 && TEXT_FUNCTIONS.has(word(t[0])) && t[1]!.t === 'group';
 }
 

@@ -12,6 +12,21 @@
 -- a row: its keys whose id the other family has too. The older-looking side (more idle, plainer format, no
 -- TTLs, or the smaller family, in that order of weight) has those keys' memory as savings; the newer side 0.
 -- @affected
+SELECT r.pattern AS pattern,
+       COUNT(*) AS keys,
+       SUM(r.memory) AS memory,
+       CASE WHEN d.older = 1 THEN SUM(r.memory) ELSE 0 END AS savings,
+       d.detail AS detail,
+       MIN(r.key) AS example
+FROM (SELECT DISTINCT pattern, db, key, memory FROM duplicate_key_rows WHERE snapshot_id = :snapshot) r
+JOIN (SELECT pattern, MAX(older) AS older,
+             group_concat(printf('%s; %d ids shared with %s (%s)', CASE WHEN older = 1 THEN 'older side: delete these' ELSE 'newer side: keep' END,
+                                 shared_ids, other, reason), ' | ') AS detail
+      FROM duplicate_families WHERE snapshot_id = :snapshot GROUP BY pattern) d ON d.pattern = r.pattern
+GROUP BY r.pattern, d.older, d.detail
+
+-- The same from keys, for plan --rule (which lists the keys a rule selects from keys).
+-- @scan
 SELECT k.pattern AS pattern,
        COUNT(*) AS keys,
        SUM(k.memory) AS memory,

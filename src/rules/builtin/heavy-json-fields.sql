@@ -22,7 +22,7 @@ JOIN (SELECT pattern, MAX(bytes) AS top,
              group_concat(printf('%s %.0f %% of the bytes (in %.0f %% of the values)', path, share_of_bytes * 100, present * 100), ', ') AS heavy
       FROM value_fields WHERE snapshot_id = :snapshot AND share_of_bytes > 0.2 AND path NOT LIKE '%[*]'
       GROUP BY pattern) f ON f.pattern = s.pattern
-WHERE g.snapshot_id = :snapshot AND 1
+WHERE g.snapshot_id = :snapshot
 GROUP BY g.pattern
 
 -- @scan
@@ -39,5 +39,5 @@ JOIN (SELECT pattern, MAX(bytes) AS top,
              group_concat(printf('%s %.0f %% of the bytes (in %.0f %% of the values)', path, share_of_bytes * 100, present * 100), ', ') AS heavy
       FROM value_fields WHERE snapshot_id = :snapshot AND share_of_bytes > 0.2 AND path NOT LIKE '%[*]'
       GROUP BY pattern) f ON f.pattern = s.pattern
-WHERE k.snapshot_id = :snapshot AND 1
+WHERE k.snapshot_id = :snapshot
 GROUP BY k.pattern
