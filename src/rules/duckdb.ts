@@ -15,7 +15,7 @@ import { translateSql } from './dialect.js';
 import { num, outcomeOf, rankOutcomes, type Finding, type RuleOutcome, type RuleResults } from './engine.js';
 import { FREES, RuleError, type Rule, type RuleSection } from './format.js';
 import { ruleUnitsSql } from './keys.js';
-import type { CombinedSavings, SavingsSplit } from './overlap.js';
+import { countKeyShare, type CombinedSavings, type SavingsSplit } from './overlap.js';
 import type { SnapshotRow } from './snapshot.js';
 
 export interface Dataset {
@@ -206,12 +206,7 @@ async function combinedSavingsOnDataset(ds: Dataset, rules: readonly Rule[], res
         arg_min(bucket, bucket * 1e-9 - share) AS bucket, arg_min(share, bucket * 1e-9 - share) AS share
       FROM (${keyParts.join('\n UNION ALL\n')}) GROUP BY db, key`;
     for (const r of await query(conn, sql)) {
-      const g = r.gid === null ? undefined : groups.get(Number(r.gid));
-      const share = Number(r.share);
-      const base = g ? g.ratio * Number(r.memory) : 0;
-      if (share <= base) continue;
-      out[FREES[Number(r.bucket)]!] += share;
-      if (g) out[FREES[g.bucket]!] -= base;
+      countKeyShare(out, groups, { gid: r.gid === null ? null : Number(r.gid), memory: Number(r.memory), bucket: Number(r.bucket), share: Number(r.share) });
     }
   }
   for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));

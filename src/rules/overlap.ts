@@ -63,6 +63,28 @@ export interface CombinedSavings extends SavingsSplit {
   readonly notDeduplicated: string[];
 }
 
+/** A key's best share among the key-level findings (bucket: its index in FREES), with its key_groups row. */
+export interface KeyShare {
+  readonly gid: number | null;
+  readonly memory: number;
+  readonly bucket: number;
+  readonly share: number;
+}
+
+/**
+ * Counts a key's best key-level share into `out` against its group's share (`groups`: the best group-level share
+ * of each key_groups row, already counted for all of the row's keys): the larger counts; between equal ones, the
+ * earlier of now, expiry, rewrite. Shared by the SQLite and the DuckDB engines.
+ */
+export function countKeyShare(out: SavingsSplit, groups: ReadonlyMap<number, { bucket: number; ratio: number }>, r: KeyShare): void {
+  const g = r.gid === null ? undefined : groups.get(r.gid);
+  const base = g ? g.ratio * r.memory : 0;
+  if (g && (r.share < base || (r.share === base && r.bucket >= g.bucket))) return;
+  if (!g && r.share <= 0) return;
+  out[FREES[r.bucket]!] += r.share;
+  if (g) out[FREES[g.bucket]!] -= base;
+}
+
 /** Each finding's savings summed by when they are freed (overlaps counted as often as they occur). */
 export function splitSavings(findings: readonly Finding[]): SavingsSplit {
   const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
@@ -168,16 +190,7 @@ export function combinedSavings(
       out[FREES[r.bucket]!] += r.ratio * r.memory;
     }
   }
-  // A key's best share among the key-level findings, against its group's (from the group-level ones): the larger
-  // counts; between equal ones, the earlier of now, expiry, rewrite.
-  const count = (r: { gid: number | null; memory: number; bucket: number; share: number }): void => {
-    const g = r.gid === null ? undefined : groups.get(r.gid);
-    const base = g ? g.ratio * r.memory : 0;
-    if (g && (r.share < base || (r.share === base && r.bucket >= g.bucket))) return;
-    if (!g && r.share <= 0) return;
-    out[FREES[r.bucket]!] += r.share;
-    if (g) out[FREES[g.bucket]!] -= base;
-  };
+  const count = (r: KeyShare): void => countKeyShare(out, groups, r);
   if (keyParts.length > 0 && allListed) {
     // What the query below does, over the keys listed ahead (few: the built-in rules list keys of notable_keys).
     const best = new Map<string, { gid: number | null; memory: number; bucket: number; share: number }>();
