@@ -3,7 +3,7 @@
  * or from REDISCLI_AUTH / RDBSCOPE_PASSWORD), Cluster detection, and the replication-id check. The password is
  * never printed: every message shows {@link redactUrl}'s form.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { UserError } from '../errors.js';
 
 export type Client = Redis | Cluster;
@@ -75,6 +75,8 @@ export async function connect(url: string, wantCluster: boolean): Promise<Target
   const everReady = { value: false };
   const p = parseUrl(url, everReady);
   let lastError: unknown = null;
+  // ioredis is loaded when a command first connects: the commands that read files only do not pay for it.
+  const { Cluster, Redis } = await import('ioredis');
   const single = new Redis({ ...p.options, host: p.host, port: p.port, db: p.db });
   single.on('error', (e) => (lastError = e));
   single.on('ready', () => (everReady.value = true));

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 export interface Duck {
   readonly conn: DuckDBConnection;
@@ -31,6 +31,8 @@ export async function openDuck(opts: DuckOptions = {}): Promise<Duck> {
     autoload_known_extensions: 'false',
   };
   if (opts.threads !== undefined) config.threads = String(opts.threads);
+  // Loaded when first used: the native library costs every other command startup time and resident memory.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   return {

@@ -4,7 +4,7 @@
  * list-compress-depth, activedefrag). A command the server refuses (managed services rename or block CONFIG) is
  * recorded as refused, with the server's error, and the rest is read anyway.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { UserError } from '../errors.js';
 import type { LiveTarget } from '../live/url.js';
 
@@ -33,6 +33,8 @@ export const CONFIG_PARAMS = [
 /** An ioredis client on the target (no retries, no ready check: a server that refuses INFO is still read). */
 export async function openClient(target: LiveTarget): Promise<Redis> {
   let last: Error | null = null;
+  // Loaded when first used, as in apply/connect.ts: commands that never connect do not pay for it.
+  const { Redis } = await import('ioredis');
   const c = new Redis({
     host: target.host, port: target.port, username: target.username, password: target.password,
     tls: target.tls ? { ca: target.ca, servername: /^[\d.:]+$/.test(target.host) ? undefined : target.host } : undefined,
