@@ -73,6 +73,12 @@ CREATE INDEX IF NOT EXISTS keys_by_snapshot ON keys(snapshot_id);
 CREATE INDEX IF NOT EXISTS keys_notable ON keys(snapshot_id)
   WHERE length > 1000 OR (type = 'zset' AND length >= 10) OR encoding IN ('hashtable', 'skiplist', 'linkedlist');
 CREATE INDEX IF NOT EXISTS keys_unpatterned ON keys(snapshot_id) WHERE pattern IS NULL;
+-- Two narrower ones for the rules that need few of those rows: the keys over 1,000 elements or bytes by type and
+-- length (a rule saying `length > 1000` reads only the range it asks for: sets over 1,000 members, strings over
+-- 100 KB), and the keys in a non-compact encoding, in table order. A rule's WHERE names the index's condition
+-- as it stands for SQLite to use it.
+CREATE INDEX IF NOT EXISTS keys_large ON keys(snapshot_id, type, length) WHERE length > 1000;
+CREATE INDEX IF NOT EXISTS keys_encoded ON keys(snapshot_id) WHERE encoding IN ('hashtable', 'skiplist', 'linkedlist');
 
 -- A snapshot's keys grouped by db, type, encoding, family and classes, computed while it is indexed: the report
 -- and the built-in rules read these instead of every key. Each figure equals the one computed over keys.
@@ -106,6 +112,8 @@ CREATE TABLE IF NOT EXISTS key_groups (
   as_hash_savings REAL NOT NULL         -- strings: SUM(MAX(0, memory - ((length(key) + length + 8) * 1.25 + 2)))
 );
 CREATE INDEX IF NOT EXISTS key_groups_by_snapshot ON key_groups(snapshot_id);
+-- A key's own row among them (listing a finding's keys with the group each belongs to, overlap.ts).
+CREATE INDEX IF NOT EXISTS key_groups_by_family ON key_groups(snapshot_id, pattern, type, encoding);
 
 -- The 1,000 largest keys of a snapshot by memory (ties: by key bytes, then db), rank 1 first.
 CREATE TABLE IF NOT EXISTS top_keys (

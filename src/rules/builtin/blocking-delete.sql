@@ -19,7 +19,9 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
               MAX(length)) AS detail,
        MIN(key) AS example
 FROM notable_keys
-WHERE snapshot_id = :snapshot
+-- The types and lengths these encodings imply, spelled out so that SQLite reads the keys_large index (the keys
+-- over 1,000 by type and length) from 10,000 elements on.
+WHERE snapshot_id = :snapshot AND type IN ('hash', 'set', 'zset', 'list', 'stream') AND length > 1000 AND length >= 10000
   AND (   (encoding IN ('hashtable', 'skiplist', 'linkedlist', 'stream') AND length >= 10000)
        OR (encoding = 'quicklist' AND length >= 100000))
 GROUP BY pattern

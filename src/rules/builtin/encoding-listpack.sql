@@ -59,7 +59,8 @@ SELECT COALESCE(k.pattern, '(no pattern)') AS pattern,
        END AS detail,
        MIN(k.key) AS example
 FROM notable_keys k CROSS JOIN w LEFT JOIN t ON t.type = k.type
-WHERE k.snapshot_id = :snapshot
+-- The encodings spelled out as in the keys_encoded index, so that SQLite reads those keys only.
+WHERE k.snapshot_id = :snapshot AND k.encoding IN ('hashtable', 'skiplist', 'linkedlist')
   AND k.length BETWEEN 1 AND MAX(512, COALESCE(t.n, 0)) AND k.largest_element <= MAX(256, COALESCE(t.v, 0))
   AND (   (k.type = 'hash' AND k.encoding = 'hashtable')
        OR (k.type = 'zset' AND k.encoding = 'skiplist')

@@ -15,5 +15,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        printf('up to %d fields (average %d)', MAX(length), CAST(AVG(length) AS INTEGER)) AS detail,
        MIN(key) AS example
 FROM notable_keys
-WHERE snapshot_id = :snapshot AND type = 'hash' AND length > 5000
+-- length > 1000 as it stands lets SQLite read the keys_large index (the keys over 1,000 by type and length).
+WHERE snapshot_id = :snapshot AND type = 'hash' AND length > 1000 AND length > 5000
 GROUP BY pattern

@@ -15,5 +15,6 @@ SELECT COALESCE(pattern, '(no pattern)') AS pattern,
        printf('largest %.1f KiB, average %.1f KiB', MAX(length) / 1024.0, AVG(length) / 1024.0) AS detail,
        MIN(key) AS example
 FROM notable_keys
-WHERE snapshot_id = :snapshot AND type = 'string' AND length > 102400
+-- length > 1000 as it stands lets SQLite read the keys_large index (the keys over 1,000 by type and length).
+WHERE snapshot_id = :snapshot AND type = 'string' AND length > 1000 AND length > 102400
 GROUP BY pattern
