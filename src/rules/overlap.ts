@@ -193,7 +193,7 @@ export function combinedSavings(
   const count = (r: KeyShare): void => countKeyShare(out, groups, r);
   if (keyParts.length > 0 && allListed) {
     // What the query below does, over the keys listed ahead (few: the built-in rules list keys of notable_keys).
-    const best = new Map<string, { gid: number | null; memory: number; bucket: number; share: number }>();
+    const best = new Map<string, KeyShare>();
     for (const [bucket, ratios, keys] of listedParts) {
       for (const k of keys) {
         const ratio = ratios[k.pattern];
