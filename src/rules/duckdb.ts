@@ -12,10 +12,9 @@ import { UserError } from '../errors.js';
 import { openDuck, sqlString, type Duck } from '../export/duck.js';
 import { PARTITIONED_TABLES } from '../export/tables.js';
 import { translateSql } from './dialect.js';
-import { num, outcomeOf, rankOutcomes, type Finding, type RuleOutcome, type RuleResults } from './engine.js';
+import { num, outcomeOf, rankOutcomes, type RuleOutcome, type RuleResults } from './engine.js';
 import { FREES, RuleError, type Rule, type RuleSection } from './format.js';
-import { ruleUnitsSql } from './keys.js';
-import { countKeyShare, type CombinedSavings, type SavingsSplit } from './overlap.js';
+import { combinedTotal, countKeyShare, planCombinedSavings, type CombinedSavings } from './overlap.js';
 import type { SnapshotRow } from './snapshot.js';
 
 export interface Dataset {
@@ -127,65 +126,29 @@ export async function runRulesOnDataset(ds: Dataset, rules: readonly Rule[], sna
   return { ...results, combined: await combinedSavingsOnDataset(ds, rules, results, snapshotId) };
 }
 
-/** overlap.ts's combinedSavings, on DuckDB (the same computation; see there). */
+/** overlap.ts's combinedSavings, on DuckDB: the same plan (planCombinedSavings), its groups and keys listed here. */
 async function combinedSavingsOnDataset(ds: Dataset, rules: readonly Rule[], results: RuleResults, snapshotId: number): Promise<CombinedSavings> {
   const conn = ds.duck.conn;
-  const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
-  const notDeduplicated: string[] = [];
-  const byId = new Map(rules.map((r) => [r.id, r]));
-  const units = new Map<Finding, ReturnType<typeof ruleUnitsSql>>();
-  for (const f of results.findings) {
-    if (f.savings <= 0) continue;
-    const rule = byId.get(f.id);
-    try {
-      if (rule) units.set(f, ruleUnitsSql(f.id, rule.affected.sql));
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-    }
-  }
-  const reporters = new Map<string, number>();
-  for (const f of results.findings) for (const r of f.rows) if (r.savings > 0) reporters.set(r.pattern, (reporters.get(r.pattern) ?? 0) + 1);
   const family = new Map<string, { keys: number; memory: number }>();
   for (const r of await query(conn, `SELECT COALESCE(pattern, '(no pattern)') AS p, SUM(keys) AS keys, SUM(memory) AS memory
       FROM key_groups WHERE snapshot_id = ${snapshotId} GROUP BY p`)) {
     family.set(String(r.p), { keys: Number(r.keys), memory: Number(r.memory) });
   }
+  const { out, notDeduplicated, shares } = planCombinedSavings(rules, results, family);
   const groupParts: string[] = [];
   const keyParts: string[] = [];
-  const ratios = (v: Record<string, number>): string => `(SELECT key, CAST(value AS DOUBLE) AS value FROM json_each(${sqlString(JSON.stringify(v))}))`;
+  const ratioTable = (v: Readonly<Record<string, number>>): string => `(SELECT key, CAST(value AS DOUBLE) AS value FROM json_each(${sqlString(JSON.stringify(v))}))`;
   const tr = (sql: string): string => translateSql(sql, 'duckdb', { snapshot: snapshotId });
-  for (const f of results.findings) {
-    if (f.savings <= 0) continue;
-    const u = units.get(f);
-    const rowSum = f.rows.reduce((s, r) => s + r.savings, 0);
-    if (rowSum === 0) {
-      out[f.frees] += f.savings;
-      continue;
-    }
-    const listed: Record<string, number> = {};
-    const whole: Record<string, number> = {};
-    for (const r of f.rows) {
-      if (r.savings <= 0) continue;
-      const share = (r.savings * f.savings) / rowSum;
-      const fam = family.get(r.pattern);
-      if ((reporters.get(r.pattern) ?? 0) < 2 || r.memory <= 0) out[f.frees] += share;
-      else if (fam && fam.keys === r.keys && fam.memory === r.memory) whole[r.pattern] = share / r.memory;
-      else if (u) listed[r.pattern] = share / r.memory;
-      else {
-        out[f.frees] += share;
-        if (!notDeduplicated.includes(f.id)) notDeduplicated.push(f.id);
-      }
-    }
-    const b = FREES.indexOf(f.frees);
+  for (const { bucket: b, whole, ratios, units: u } of shares) {
     if (Object.keys(whole).length > 0) {
       groupParts.push(`SELECT g.rowid AS gid, ${b} AS bucket, j.value AS ratio FROM key_groups g
-        JOIN ${ratios(whole)} j ON j.key = COALESCE(g.pattern, '(no pattern)') WHERE g.snapshot_id = ${snapshotId}`);
+        JOIN ${ratioTable(whole)} j ON j.key = COALESCE(g.pattern, '(no pattern)') WHERE g.snapshot_id = ${snapshotId}`);
     }
-    if (!u || Object.keys(listed).length === 0) continue;
+    if (!u || Object.keys(ratios).length === 0) continue;
     for (const part of u) {
-      if (part.level === 'group') groupParts.push(`SELECT u.gid AS gid, ${b} AS bucket, j.value AS ratio FROM (${tr(part.sql)}) u JOIN ${ratios(listed)} j ON j.key = u.pattern`);
+      if (part.level === 'group') groupParts.push(`SELECT u.gid AS gid, ${b} AS bucket, j.value AS ratio FROM (${tr(part.sql)}) u JOIN ${ratioTable(ratios)} j ON j.key = u.pattern`);
       else keyParts.push(`SELECT u.db AS db, u.key AS key, u.gid AS gid, u.memory AS memory, ${b} AS bucket, u.memory * j.value AS share
-        FROM (${tr(part.sql)}) u JOIN ${ratios(listed)} j ON j.key = u.pattern`);
+        FROM (${tr(part.sql)}) u JOIN ${ratioTable(ratios)} j ON j.key = u.pattern`);
     }
   }
   // The best of several: the largest share; between equal ones, the earliest of now, expiry, rewrite.
@@ -209,6 +172,5 @@ async function combinedSavingsOnDataset(ds: Dataset, rules: readonly Rule[], res
       countKeyShare(out, groups, { gid: r.gid === null ? null : Number(r.gid), memory: Number(r.memory), bucket: Number(r.bucket), share: Number(r.share) });
     }
   }
-  for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));
-  return { ...out, total: out.now + out.expiry + out.rewrite, notDeduplicated };
+  return combinedTotal(out, notDeduplicated);
 }

@@ -92,56 +92,54 @@ export function splitSavings(findings: readonly Finding[]): SavingsSplit {
   return out;
 }
 
+/** A rule's SQL split into the parts that select key_groups rows and the parts that select keys (keys.ts). */
+export type RuleUnits = ReturnType<typeof ruleUnitsSql>;
+
+/** What one finding adds to the savings counted once a key, in the families that several findings report. */
+export interface FindingShare {
+  readonly finding: Finding;
+  /** Its index in FREES. */
+  readonly bucket: number;
+  /** Families whose every key the finding's row holds: its share of each byte of their key_groups rows. */
+  readonly whole: Readonly<Record<string, number>>;
+  /** Families whose keys its rule's SQL selects (`units`): its share of each byte of those keys. */
+  readonly ratios: Readonly<Record<string, number>>;
+  readonly units: RuleUnits | null;
+}
+
+export interface SavingsPlan {
+  /** The savings counted already: families one finding alone reports, and rows that cannot be split. */
+  readonly out: SavingsSplit;
+  readonly notDeduplicated: string[];
+  readonly shares: FindingShare[];
+}
+
 /**
- * The savings of `results` (rules run on `snapshotId` of `db`) with every key counted once. Keys of two families
- * never overlap, so a family that one finding alone reports counts as it is. In a family that several report, a
- * rule over the summaries selects whole key_groups rows (each of its keys gets the finding's share of its memory)
- * and a rule over keys selects keys (few: the built-in ones read notable_keys); each key counts with its largest
- * share. Only those groups and keys are listed, so this takes milliseconds where a scan of every key would take
- * seconds. `listed`: the keys of findings (by rule id) listed ahead by {@link listFindingKeys}; when every finding
- * whose keys are needed has them, they are counted here instead of being listed again in SQL.
+ * The part of counting each key once that does not depend on the engine (SQLite below, DuckDB in duckdb.ts):
+ * which finding rows count as they are, and what the others select, by whole families (`family`: keys and memory
+ * of each family of the snapshot, from key_groups) or through their rule's SQL. The engine then lists those groups
+ * and keys and counts each with its best share (countKeyShare).
  */
-export function combinedSavings(
-  db: Db, rules: readonly Rule[], results: RuleResults, snapshotId: number, listed?: ReadonlyMap<string, FindingKey[] | null>,
-): CombinedSavings {
+export function planCombinedSavings(
+  rules: readonly Rule[], results: RuleResults, family: ReadonlyMap<string, { keys: number; memory: number }>,
+): SavingsPlan {
   const out: SavingsSplit = { now: 0, expiry: 0, rewrite: 0 };
   const notDeduplicated: string[] = [];
   const byId = new Map(rules.map((r) => [r.id, r]));
-  const units = new Map<Finding, ReturnType<typeof ruleUnitsSql>>();
-  for (const f of results.findings) {
-    if (f.savings <= 0) continue;
-    const rule = byId.get(f.id);
-    try {
-      // Not @scan: it lists keys from a scan of every key, which is what this avoids.
-      if (rule) units.set(f, ruleUnitsSql(f.id, rule.affected.sql));
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-    }
-  }
   // How many findings save something in each family.
   const reporters = new Map<string, number>();
   for (const f of results.findings) for (const r of f.rows) if (r.savings > 0) reporters.set(r.pattern, (reporters.get(r.pattern) ?? 0) + 1);
-
-  // A row that holds all of its family's keys selects all of its key_groups rows, whatever the rule's SQL.
-  const family = new Map<string, { keys: number; memory: number }>();
-  for (const r of db.prepare(`SELECT COALESCE(pattern, '(no pattern)') AS p, SUM(keys) AS keys, SUM(memory) AS memory
-      FROM key_groups WHERE snapshot_id = ? GROUP BY p`).all(snapshotId) as Array<{ p: string; keys: number; memory: number }>) {
-    family.set(r.p, r);
-  }
-  const groupParts: string[] = [];
-  const keyParts: string[] = [];
-  // The same key parts, from keys listed ahead: [bucket, ratio by pattern, keys].
-  const listedParts: Array<[number, Record<string, number>, FindingKey[]]> = [];
-  let allListed = true;
-  const params: Record<string, number | string> = { snapshot: snapshotId };
-  const param = (v: Record<string, number>): string => {
-    const name = `ratios${Object.keys(params).length}`;
-    params[name] = JSON.stringify(v);
-    return name;
-  };
+  const shares: FindingShare[] = [];
   for (const f of results.findings) {
     if (f.savings <= 0) continue;
-    const u = units.get(f);
+    let u: RuleUnits | null = null;
+    const rule = byId.get(f.id);
+    try {
+      // Not @scan: it lists keys from a scan of every key, which is what this avoids.
+      if (rule) u = ruleUnitsSql(f.id, rule.affected.sql);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+    }
     // The rule's total may differ from the sum of its rows (an @savings section): scale the rows to it.
     const rowSum = f.rows.reduce((s, r) => s + r.savings, 0);
     if (rowSum === 0) {
@@ -155,6 +153,7 @@ export function combinedSavings(
       const share = (r.savings * f.savings) / rowSum;
       const fam = family.get(r.pattern);
       if ((reporters.get(r.pattern) ?? 0) < 2 || r.memory <= 0) out[f.frees] += share; // counted once already
+      // A row that holds all of its family's keys selects all of its key_groups rows, whatever the rule's SQL.
       else if (fam && fam.keys === r.keys && fam.memory === r.memory) whole[r.pattern] = share / r.memory;
       else if (u) ratios[r.pattern] = share / r.memory;
       else {
@@ -162,7 +161,47 @@ export function combinedSavings(
         if (!notDeduplicated.includes(f.id)) notDeduplicated.push(f.id);
       }
     }
-    const b = FREES.indexOf(f.frees);
+    shares.push({ finding: f, bucket: FREES.indexOf(f.frees), whole, ratios, units: u });
+  }
+  return { out, notDeduplicated, shares };
+}
+
+/** The counted savings rounded to bytes, with their total. */
+export function combinedTotal(out: SavingsSplit, notDeduplicated: string[]): CombinedSavings {
+  for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));
+  return { ...out, total: out.now + out.expiry + out.rewrite, notDeduplicated };
+}
+
+/**
+ * The savings of `results` (rules run on `snapshotId` of `db`) with every key counted once. Keys of two families
+ * never overlap, so a family that one finding alone reports counts as it is. In a family that several report, a
+ * rule over the summaries selects whole key_groups rows (each of its keys gets the finding's share of its memory)
+ * and a rule over keys selects keys (few: the built-in ones read notable_keys); each key counts with its largest
+ * share. Only those groups and keys are listed, so this takes milliseconds where a scan of every key would take
+ * seconds. `listed`: the keys of findings (by rule id) listed ahead by {@link listFindingKeys}; when every finding
+ * whose keys are needed has them, they are counted here instead of being listed again in SQL.
+ */
+export function combinedSavings(
+  db: Db, rules: readonly Rule[], results: RuleResults, snapshotId: number, listed?: ReadonlyMap<string, FindingKey[] | null>,
+): CombinedSavings {
+  const family = new Map<string, { keys: number; memory: number }>();
+  for (const r of db.prepare(`SELECT COALESCE(pattern, '(no pattern)') AS p, SUM(keys) AS keys, SUM(memory) AS memory
+      FROM key_groups WHERE snapshot_id = ? GROUP BY p`).all(snapshotId) as Array<{ p: string; keys: number; memory: number }>) {
+    family.set(r.p, r);
+  }
+  const { out, notDeduplicated, shares } = planCombinedSavings(rules, results, family);
+  const groupParts: string[] = [];
+  const keyParts: string[] = [];
+  // The same key parts, from keys listed ahead: [bucket, ratio by pattern, keys].
+  const listedParts: Array<[number, Readonly<Record<string, number>>, FindingKey[]]> = [];
+  let allListed = true;
+  const params: Record<string, number | string> = { snapshot: snapshotId };
+  const param = (v: Readonly<Record<string, number>>): string => {
+    const name = `ratios${Object.keys(params).length}`;
+    params[name] = JSON.stringify(v);
+    return name;
+  };
+  for (const { finding: f, bucket: b, whole, ratios, units: u } of shares) {
     if (Object.keys(whole).length > 0) {
       groupParts.push(`SELECT g.rowid AS gid, ${b} AS bucket, j.value AS ratio FROM key_groups g
         JOIN json_each(:${param(whole)}) j ON j.key = COALESCE(g.pattern, '(no pattern)') WHERE g.snapshot_id = :snapshot`);
@@ -212,6 +251,5 @@ export function combinedSavings(
       count(r);
     }
   }
-  for (const k of FREES) out[k] = Math.max(0, Math.round(out[k]));
-  return { ...out, total: out.now + out.expiry + out.rewrite, notDeduplicated };
+  return combinedTotal(out, notDeduplicated);
 }
