@@ -187,6 +187,9 @@ test('several dumps in parallel give the same rows as one by one; the same file 
   assert.equal(forced.status, 0, forced.stderr);
   const db = new Database(par, { readonly: true });
   assert.equal(db.prepare("SELECT count(*) FROM snapshots WHERE status = 'complete'").pluck().get(), 4);
+  // hashed beside the decoding (--force: a snapshot of the same file is no reason to hash it first), and recorded
+  const forcedId = (JSON.parse(forced.stdout) as Array<{ snapshotId: number }>)[0]!.snapshotId;
+  assert.equal(db.prepare('SELECT sha256 FROM snapshots WHERE id = ?').pluck().get(forcedId), shaOf(paths[1]!));
   db.close();
 });
 

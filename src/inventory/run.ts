@@ -273,11 +273,12 @@ class Indexer {
   /**
    * Whether the job's file should be hashed before it is decoded: when a complete snapshot or another dump of this
    * run has the same size (only then can it be a duplicate, and it is cheaper to refuse it before decoding).
-   * Otherwise it is hashed while it is decoded.
+   * Otherwise it is hashed while it is decoded. With --force a complete snapshot of the same file is no reason to
+   * refuse (see refusal), so only another dump of this run is.
    */
   private mayBeDuplicate(job: Job): boolean {
     if (job.size === null) return false;
-    return this.jobs.some((j) => j !== job && j.size === job.size) || this.writer.hasCompleteOfSize(job.size);
+    return this.jobs.some((j) => j !== job && j.size === job.size) || (!this.opts.force && this.writer.hasCompleteOfSize(job.size));
   }
 
   /** Why this dump must not be indexed, or null. */
