@@ -85,7 +85,7 @@ if has_command index; then
     # What a user runs next on the inventory: every built-in rule, then the report (which runs them again).
     measure "rdbscope recommend" sh -c 'node "$1" recommend --in "$2" >/dev/null' sh "$CLI" "$INV"
     measure "rdbscope report" sh -c 'node "$1" report --in "$2" >/dev/null' sh "$CLI" "$INV"
-    # The same dump again as a second snapshot (hashed before it is decoded, being the same size as one indexed);
+    # The same dump again as a second snapshot (--force: hashed beside the decoding, as a first one is);
     # scripts/scale.ts --part snapshots measures eight different dumps into one inventory.
     measure "rdbscope index (2nd snapshot)" node "$CLI" index "$DUMP" --out "$INV" --quiet --force --label second
   fi
